@@ -1,0 +1,220 @@
+/**
+ * The command line: the only place that maps errors to exit codes.
+ *   0 success · 1 --check found changes · 2 bad input or usage · 3 internal error (a bug)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { InputError, TransformError, UsageError } from '../core/errors.js';
+import { hardenText } from '../core/engine.js';
+import type { FileResult, HardenOptions } from '../core/engine.js';
+import { decodeInput } from '../yaml/stream.js';
+import { resolveProfile } from '../profiles/resolve.js';
+import { loadProfileFile, packageRoot } from '../io/profiles.js';
+import { collectInputs, isInside, readInput, readStdin, writeAllOrNothing } from '../io/files.js';
+import type { InputFile, PlannedWrite } from '../io/files.js';
+import { buildReport, renderJson, renderText } from '../report/build.js';
+import type { PssEvaluator } from '../report/build.js';
+
+export const EXIT = { ok: 0, changes: 1, bad: 2, internal: 3 } as const;
+
+interface CliOptions {
+  profile: string;
+  output?: string;
+  inPlace?: boolean;
+  check?: boolean;
+  diff?: boolean;
+  report?: string;
+  quiet?: boolean;
+  progress?: boolean;
+}
+
+function version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('kharden')
+    .description('Harden Kubernetes manifests with secure defaults; only the edited lines change.')
+    .argument('[paths...]', 'files or directories (*.yaml, *.yml, *.json); "-" or nothing reads stdin')
+    .option('-p, --profile <name|file>', 'profile: built-in name (restricted, baseline) or a profile file', 'restricted')
+    .option('-o, --output <dir>', 'write hardened files to a mirrored tree under DIR')
+    .option('-i, --in-place', 'rewrite the input files')
+    .option('--check', 'write nothing; exit 1 if anything would change')
+    .option('--diff', 'print a unified diff of what would change instead of the YAML')
+    .option('--report <file>', 'write the change report: FILE.json for JSON, "-" for text on stderr, else text')
+    .option('-q, --quiet', 'no warnings or summary on stderr')
+    .option('--no-progress', 'no progress bar on a terminal')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .showHelpAfterError();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.bad;
+    throw e;
+  }
+  const opts = program.opts<CliOptions>();
+  try {
+    return await run(program.args, opts);
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof InputError || e instanceof UsageError) {
+    process.stderr.write(`kharden: error: ${e.message}\n`);
+    return EXIT.bad;
+  }
+  if (e instanceof TransformError) {
+    process.stderr.write(`kharden: internal error: ${e.message}; nothing was written\n`);
+    return EXIT.internal;
+  }
+  process.stderr.write(`kharden: internal error: ${e instanceof Error ? e.message : String(e)}; nothing was written\n`);
+  if (process.env.KHARDEN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return EXIT.internal;
+}
+
+async function run(args: string[], opts: CliOptions): Promise<number> {
+  if (opts.inPlace && opts.output) throw new UsageError('--in-place and --output cannot be used together');
+  const useStdin = args.length === 0 || (args.length === 1 && args[0] === '-');
+  if (args.includes('-') && args.length > 1) throw new UsageError('"-" (stdin) cannot be mixed with paths');
+  if (useStdin && args.length === 0 && process.stdin.isTTY) throw new UsageError('no input: give files or directories, or pipe YAML into stdin');
+  if (useStdin && opts.inPlace) throw new UsageError('--in-place needs files, not stdin');
+
+  const profile = await resolveProfile(opts.profile, loadProfileFile);
+  const hardenOptions: HardenOptions = { chain: profile.chain, podTemplateLocations: profile.podTemplateLocations };
+  const warn = (msg: string) => {
+    if (!opts.quiet) process.stderr.write(`kharden: warning: ${msg}\n`);
+  };
+
+  let inputs: InputFile[];
+  const texts = new Map<string, string>();
+  if (useStdin) {
+    inputs = [{ file: '<stdin>', relative: 'stdin.yaml' }];
+    texts.set('<stdin>', decodeInput(await readStdin(), '<stdin>'));
+  } else {
+    let exclude: string | undefined;
+    if (opts.output) {
+      const outAbs = path.resolve(opts.output);
+      for (const a of args) {
+        if (fs.existsSync(a) && fs.statSync(a).isDirectory() && isInside(outAbs, fs.realpathSync(a))) {
+          throw new UsageError(`output directory ${opts.output} is inside input directory ${a}; choose a directory outside the inputs`);
+        }
+      }
+      exclude = fs.existsSync(outAbs) ? fs.realpathSync(outAbs) : undefined;
+    }
+    const walked = collectInputs(args, { writing: !!(opts.inPlace || opts.output), exclude });
+    walked.warnings.forEach(warn);
+    inputs = walked.files;
+  }
+
+  const progress = makeProgress(inputs.length, !opts.quiet && opts.progress !== false && !!process.stderr.isTTY && inputs.length > 1);
+  const results: FileResult[] = [];
+  for (const input of inputs) {
+    const text = texts.get(input.file) ?? decodeInput(readInput(input.file), input.file);
+    results.push(hardenText(input.file, text, hardenOptions));
+    progress.tick(input.file);
+  }
+  progress.done();
+
+  for (const r of results) for (const f of r.findings) if (!f.resource && f.severity === 'warning') warn(`${r.file}${f.line ? `:${f.line}` : ''} (document ${f.document}): ${f.message}`);
+
+  const pss = await loadPss();
+  const report = buildReport(results, { version: version(), profile: profile.name, pss });
+  if (opts.report) {
+    const body = opts.report.endsWith('.json') ? renderJson(report) : renderText(report);
+    if (opts.report === '-') process.stderr.write(body);
+    else writeAllOrNothing([{ target: opts.report, text: body }]);
+  }
+
+  const anyChange = results.some((r) => r.changed);
+  if (opts.diff) {
+    const { createTwoFilesPatch } = await import('diff');
+    for (const r of results) if (r.changed) process.stdout.write(createTwoFilesPatch(`a/${r.file}`, `b/${r.file}`, r.input, r.output));
+  }
+
+  if (opts.check) {
+    if (!opts.quiet) summary(report, opts, results);
+    return anyChange ? EXIT.changes : EXIT.ok;
+  }
+
+  if (opts.inPlace || opts.output) {
+    const writes: PlannedWrite[] = [];
+    const targets = new Set<string>();
+    inputs.forEach((input, i) => {
+      const r = results[i];
+      if (opts.inPlace) {
+        if (r.changed) writes.push({ target: input.file, text: r.output, mode: fs.statSync(input.file).mode & 0o7777 });
+        return;
+      }
+      const target = path.join(opts.output!, input.relative);
+      if (targets.has(target)) throw new UsageError(`two inputs would be written to ${target}; give directories instead of files with the same name`);
+      targets.add(target);
+      writes.push({ target, text: r.output });
+    });
+    writeAllOrNothing(writes);
+    if (!opts.quiet) summary(report, opts, results);
+    return EXIT.ok;
+  }
+
+  if (!opts.diff) process.stdout.write(joinStream(results.map((r) => r.output)));
+  return EXIT.ok;
+}
+
+/** Joins several files' streams into one, adding `---` between files and a newline where one is missing. */
+export function joinStream(outputs: string[]): string {
+  let out = '';
+  for (const text of outputs) {
+    if (text === '') continue;
+    if (out !== '') {
+      if (!out.endsWith('\n')) out += '\n';
+      if (!/^(---|%)/.test(text.replace(/^(\s*#[^\n]*\n|\s*\n)*/, ''))) out += '---\n';
+    }
+    out += text;
+  }
+  return out;
+}
+
+function summary(report: ReturnType<typeof buildReport>, opts: CliOptions, results: FileResult[]): void {
+  const t = report.totals;
+  const verb = opts.check ? 'would change' : opts.inPlace ? 'rewritten' : 'changed';
+  const where = opts.output ? ` → ${opts.output}` : '';
+  process.stderr.write(
+    `kharden: ${t.files} file(s), ${t.filesChanged} ${verb}${where}; ${t.resourcesChanged} resource(s) hardened with ${t.edits} edit(s); findings: ${t.findings.error} error, ${t.findings.warning} warning, ${t.findings.info} info\n`,
+  );
+  if (opts.check) for (const r of results) if (r.changed) process.stderr.write(`  would change: ${r.file}\n`);
+}
+
+function makeProgress(total: number, enabled: boolean) {
+  let n = 0;
+  let last = 0;
+  return {
+    tick(file: string) {
+      n++;
+      if (!enabled) return;
+      const now = Date.now();
+      if (now - last < 50 && n < total) return;
+      last = now;
+      const width = 30;
+      const filled = Math.round((n / total) * width);
+      const name = file.length > 40 ? '…' + file.slice(-39) : file;
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n}/${total} ${name.padEnd(40)}`);
+    },
+    done() {
+      if (enabled) process.stderr.write('\r' + ' '.repeat(80) + '\r');
+    },
+  };
+}
+
+async function loadPss(): Promise<PssEvaluator | undefined> {
+  return undefined;
+}

@@ -1,0 +1,138 @@
+/** File-system edges: finding inputs, reading them, and all-or-nothing atomic writes. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError, UsageError } from '../core/errors.js';
+
+export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+export interface InputFile {
+  /** Path as shown to the user. */
+  file: string;
+  /** Path relative to the argument it was found under (for -o mirroring). */
+  relative: string;
+  /** The directory argument it came from, or undefined for a file argument. */
+  root?: string;
+}
+
+export interface WalkResult {
+  files: InputFile[];
+  warnings: string[];
+}
+
+/** Expands paths into manifest files: directories recursively, sorted, symlink loops and escapes skipped. */
+export function collectInputs(args: string[], opts: { writing: boolean; exclude?: string }): WalkResult {
+  const files: InputFile[] = [];
+  const warnings: string[] = [];
+  for (const arg of args) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(arg);
+    } catch (e) {
+      throw new InputError({ file: arg }, `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+    if (st.isDirectory()) {
+      const rootReal = fs.realpathSync(arg);
+      walk(arg, rootReal, '', new Set([rootReal]), files, warnings, opts);
+    } else files.push({ file: arg, relative: path.basename(arg) });
+  }
+  return { files, warnings };
+}
+
+function walk(dir: string, rootReal: string, rel: string, seen: Set<string>, out: InputFile[], warnings: string[], opts: { writing: boolean; exclude?: string }): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    throw new InputError({ file: dir }, `cannot read directory: ${(e as Error).message}`);
+  }
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const name of names) {
+    const full = path.join(dir, name);
+    const relPath = rel ? path.join(rel, name) : name;
+    let lst: fs.Stats;
+    try {
+      lst = fs.lstatSync(full);
+    } catch (e) {
+      throw new InputError({ file: full }, `cannot read: ${(e as Error).message}`);
+    }
+    let st = lst;
+    if (lst.isSymbolicLink()) {
+      let real: string;
+      try {
+        real = fs.realpathSync(full);
+        st = fs.statSync(full);
+      } catch (e) {
+        warnings.push(`${full}: skipped: broken symbolic link`);
+        continue;
+      }
+      if (opts.writing && !(real === rootReal || real.startsWith(rootReal + path.sep))) {
+        warnings.push(`${full}: skipped: symbolic link points outside ${rootReal} (kharden never writes outside what it was given)`);
+        continue;
+      }
+      if (st.isDirectory() && seen.has(real)) {
+        warnings.push(`${full}: skipped: symbolic link loop`);
+        continue;
+      }
+    }
+    if (st.isDirectory()) {
+      const real = fs.realpathSync(full);
+      if (opts.exclude && real === opts.exclude) continue;
+      if (seen.has(real)) {
+        warnings.push(`${full}: skipped: symbolic link loop`);
+        continue;
+      }
+      const nextSeen = new Set(seen).add(real);
+      walk(full, rootReal, relPath, nextSeen, out, warnings, opts);
+    } else if (st.isFile() && MANIFEST_EXTENSIONS.includes(path.extname(name).toLowerCase())) {
+      out.push({ file: full, relative: relPath, root: dir });
+    }
+  }
+}
+
+export function readInput(file: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError({ file }, code === 'EACCES' ? 'cannot read: permission denied' : `cannot read: ${(e as Error).message}`);
+  }
+}
+
+export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+export interface PlannedWrite {
+  target: string;
+  text: string;
+  /** Keep the original file's permissions when rewriting in place. */
+  mode?: number;
+}
+
+/**
+ * Writes every file or none: all contents go to temp files beside their targets first; only
+ * when every temp file is written are they renamed over the targets (rename is atomic per file).
+ */
+export function writeAllOrNothing(writes: PlannedWrite[]): void {
+  const staged: { tmp: string; target: string }[] = [];
+  try {
+    for (const w of writes) {
+      fs.mkdirSync(path.dirname(w.target), { recursive: true });
+      const tmp = path.join(path.dirname(w.target), `.${path.basename(w.target)}.kharden-${process.pid}-${staged.length}.tmp`);
+      fs.writeFileSync(tmp, w.text, { mode: w.mode ?? 0o644 });
+      if (w.mode !== undefined) fs.chmodSync(tmp, w.mode);
+      staged.push({ tmp, target: w.target });
+    }
+  } catch (e) {
+    for (const s of staged) fs.rmSync(s.tmp, { force: true });
+    throw new UsageError(`cannot write output: ${(e as Error).message}; nothing was written`);
+  }
+  for (const s of staged) fs.renameSync(s.tmp, s.target);
+}
+
+export function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

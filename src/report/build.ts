@@ -1,0 +1,126 @@
+/**
+ * The change report, built only from what the engine applied and what transforms found:
+ * the plan printed is the plan applied. Renderers (text, JSON) format this one object.
+ */
+import type { AppliedEdit, FileResult, ReportedFinding, ResourceInfo, WorkloadRecord } from '../core/engine.js';
+import type { Json, Severity } from '../core/types.js';
+
+export interface PssSummary {
+  before: string;
+  after: string;
+  /** Checks still failing `restricted` after hardening. */
+  failing: { check: string; detail: string }[];
+}
+
+export interface ReportResource {
+  file: string;
+  document: number;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+  path: string;
+  edits: { transform: string; op: string; path: string; previous?: Json; value?: Json; reason: string; line: number }[];
+  findings: { transform: string; code: string; severity: Severity; message: string; path?: string; pssCheck?: string; line?: number }[];
+  pss?: PssSummary;
+}
+
+export interface Report {
+  tool: 'kharden';
+  version: string;
+  profile: string;
+  files: { file: string; changed: boolean; documents: number }[];
+  resources: ReportResource[];
+  /** Findings that are not about one resource (documents that are not Kubernetes objects). */
+  findings: { file: string; document: number; code: string; severity: Severity; message: string; line?: number }[];
+  totals: {
+    files: number;
+    filesChanged: number;
+    documents: number;
+    resourcesChanged: number;
+    edits: number;
+    findings: Record<Severity, number>;
+    byTransform: Record<string, number>;
+  };
+}
+
+export type PssEvaluator = (w: WorkloadRecord) => PssSummary | undefined;
+
+const resKey = (file: string, doc: number, r: ResourceInfo) => `${file}\u0000${doc}\u0000${r.path}`;
+
+export function buildReport(results: FileResult[], meta: { version: string; profile: string; pss?: PssEvaluator }): Report {
+  const resources = new Map<string, ReportResource>();
+  const get = (file: string, doc: number, r: ResourceInfo): ReportResource => {
+    const k = resKey(file, doc, r);
+    let rr = resources.get(k);
+    if (!rr) {
+      rr = { file, document: doc, apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name, path: r.path, edits: [], findings: [] };
+      resources.set(k, rr);
+    }
+    return rr;
+  };
+  const loose: Report['findings'] = [];
+  const totals: Report['totals'] = { files: results.length, filesChanged: 0, documents: 0, resourcesChanged: 0, edits: 0, findings: { error: 0, warning: 0, info: 0 }, byTransform: {} };
+  for (const res of results) {
+    totals.documents += res.documents;
+    if (res.changed) totals.filesChanged++;
+    for (const w of res.workloads) {
+      const rr = get(res.file, w.document, w.resource);
+      const pss = meta.pss?.(w);
+      if (pss) rr.pss = pss;
+    }
+    for (const e of res.edits) addEdit(get(res.file, e.document, e.resource), e);
+    for (const f of res.findings) {
+      totals.findings[f.severity]++;
+      if (f.resource) addFinding(get(res.file, f.document, f.resource), f);
+      else loose.push({ file: f.file, document: f.document, code: f.code, severity: f.severity, message: f.message, line: f.line });
+    }
+    totals.edits += res.edits.length;
+    for (const e of res.edits) totals.byTransform[e.transform] = (totals.byTransform[e.transform] ?? 0) + 1;
+  }
+  const list = [...resources.values()];
+  totals.resourcesChanged = list.filter((r) => r.edits.length > 0).length;
+  return {
+    tool: 'kharden',
+    version: meta.version,
+    profile: meta.profile,
+    files: results.map((r) => ({ file: r.file, changed: r.changed, documents: r.documents })),
+    resources: list,
+    findings: loose,
+    totals,
+  };
+}
+
+function addEdit(rr: ReportResource, e: AppliedEdit): void {
+  rr.edits.push({ transform: e.transform, op: e.op, path: e.path, ...(e.previous !== undefined ? { previous: e.previous } : {}), ...(e.value !== undefined ? { value: e.value } : {}), reason: e.reason, line: e.line });
+}
+
+function addFinding(rr: ReportResource, f: ReportedFinding): void {
+  rr.findings.push({ transform: f.transform, code: f.code, severity: f.severity, message: f.message, path: f.path, pssCheck: f.pssCheck, line: f.line });
+}
+
+export function renderJson(report: Report): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+const show = (v: unknown) => (v === undefined ? '(absent)' : JSON.stringify(v));
+
+export function renderText(report: Report): string {
+  const lines: string[] = [];
+  lines.push(`kharden ${report.version} — profile ${report.profile}`);
+  for (const r of report.resources) {
+    if (!r.edits.length && !r.findings.length && !r.pss) continue;
+    const id = `${r.kind}${r.namespace ? ` ${r.namespace}/` : ' '}${r.name ?? '(unnamed)'}`;
+    lines.push('', `${r.file} [document ${r.document}${r.path ? ` ${r.path}` : ''}] ${id}`);
+    if (r.pss) lines.push(`  Pod Security level: ${r.pss.before} → ${r.pss.after}${r.pss.failing.length ? ` (restricted still fails: ${r.pss.failing.map((f) => f.check).join(', ')})` : ''}`);
+    for (const e of r.edits) {
+      const change = e.op === 'remove' ? `removed ${show(e.previous)}` : e.previous === undefined ? `set ${show(e.value)}` : `${show(e.previous)} → ${show(e.value)}`;
+      lines.push(`  ~ ${e.path} (line ${e.line}): ${change}  [${e.transform}] ${e.reason}`);
+    }
+    for (const f of r.findings) lines.push(`  ${f.severity === 'error' ? '✗' : f.severity === 'warning' ? '!' : 'i'} ${f.severity} ${f.code}${f.pssCheck ? ` (${f.pssCheck})` : ''}${f.line ? ` line ${f.line}` : ''}: ${f.message}  [${f.transform}]`);
+  }
+  for (const f of report.findings) lines.push('', `${f.file} [document ${f.document}]${f.line ? ` line ${f.line}` : ''}: ${f.severity} ${f.code}: ${f.message}`);
+  const t = report.totals;
+  lines.push('', `${t.files} file(s), ${t.filesChanged} changed; ${t.documents} document(s), ${t.resourcesChanged} resource(s) changed; ${t.edits} edit(s); findings: ${t.findings.error} error, ${t.findings.warning} warning, ${t.findings.info} info`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,147 @@
+/**
+ * Reads a YAML stream into documents that remember their exact source slice, so untouched
+ * documents are written back byte for byte and edited ones are spliced, never re-printed.
+ */
+import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
+import type { Document } from 'yaml';
+import { InputError } from '../core/errors.js';
+
+export const PARSE_OPTIONS = {
+  // Kubernetes reads YAML 1.1 (0400 is octal, `yes` is true); reading it the same way keeps our view honest.
+  version: '1.1',
+  uniqueKeys: true,
+  strict: true,
+  prettyErrors: false,
+  keepSourceTokens: false,
+  // YAML 1.1 would turn `2024-01-01` into a Date; Kubernetes keeps it a string, and so do we.
+  customTags: (tags: any[]) => tags.filter((t) => t.tag !== 'tag:yaml.org,2002:timestamp'),
+} as const;
+
+/** Hard bounds so an alias bomb or a huge single document fails clearly instead of exhausting memory. */
+export const MAX_ALIAS_COUNT = 100;
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+export interface SourceDocument {
+  index: number;
+  /** Slice of the stream text this document owns: [start, end). Slices partition the text. */
+  start: number;
+  end: number;
+  doc: Document.Parsed;
+  /** Plain value (YAML 1.1 semantics); null for empty and comment-only documents. */
+  value: unknown;
+}
+
+export interface ParsedStream {
+  file: string;
+  text: string;
+  eol: '\n' | '\r\n';
+  documents: SourceDocument[];
+}
+
+export function decodeInput(bytes: Uint8Array, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new InputError({ file, line: 1, col: 1 }, 'file is UTF-16 encoded; kharden reads UTF-8 (convert it with iconv -f UTF-16 -t UTF-8)');
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const pos = lineColAt(bytes, at);
+    throw new InputError({ file, ...pos }, `file is not valid UTF-8 (byte 0x${bytes[at]?.toString(16)} at offset ${at})`);
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) throw new InputError({ file, ...lineCol(text, nul) }, 'file contains NUL bytes: binary data, not YAML');
+  return text;
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    try {
+      dec.decode(bytes.subarray(0, mid + 1), { stream: true });
+      lo = mid + 1;
+    } catch {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+function lineColAt(bytes: Uint8Array, at: number): { line: number; col: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) (line++, (last = i));
+  return { line, col: at - last };
+}
+
+export function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) (line++, (last = i));
+  return { line, col: offset - last };
+}
+
+/** Parses a whole stream. Any syntax error stops with an InputError naming file, document and line:col. */
+export function parseStream(text: string, file: string): ParsedStream {
+  const lineCounter = new LineCounter();
+  if (text.length > MAX_DOCUMENT_BYTES) {
+    throw new InputError({ file }, `input is ${(text.length / 1048576).toFixed(0)} MiB; the limit is ${MAX_DOCUMENT_BYTES / 1048576} MiB per file`);
+  }
+  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter }) as Document.Parsed[] | { empty: true };
+  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
+  const documents: SourceDocument[] = [];
+  let prevEnd = 0;
+  list.forEach((doc, index) => {
+    const err = doc.errors[0];
+    if (err) {
+      const pos = lineCounter.linePos(err.pos[0]);
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError(err.code, err.message, text, err.pos[0]));
+    }
+    if (text.includes('{')) {
+      // `{{ .Values.x }}` as a key parses as a map used as a key: never Kubernetes, always a template leftover.
+      visit(doc, {
+        Pair(_, pair) {
+          const key = pair.key as any;
+          if (isCollection(key)) {
+            const pos = lineCounter.linePos(key.range?.[0] ?? 0);
+            throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `a map key is itself a map or list (${text.slice(key.range[0], key.range[1]).slice(0, 40)}): this looks like an unrendered template placeholder ("{{ … }}"); render it first`);
+          }
+        },
+      });
+    }
+    const end = index === list.length - 1 ? text.length : doc.range[2];
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const pos = lineCounter.linePos(doc.range[0]);
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `${(e as Error).message} (alias expansion is bounded to protect against "billion laughs" documents)`);
+    }
+    documents.push({ index, start: prevEnd, end, doc, value });
+    prevEnd = end;
+  });
+  return { file, text, eol: detectEol(text), documents };
+}
+
+function detectEol(text: string): '\n' | '\r\n' {
+  const nl = text.indexOf('\n');
+  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+}
+
+function explainSyntaxError(code: string, message: string, text: string, offset: number): string {
+  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const ls = text.lastIndexOf('\n', offset - 1) + 1;
+  const le = text.indexOf('\n', offset);
+  const line = text.slice(ls, le < 0 ? undefined : le);
+  if (/\{\{.*\}\}|\{\{-|\{\{/.test(text) && /\{\{/.test(text.slice(Math.max(0, ls - 2000), le < 0 ? undefined : le + 2000))) {
+    return `${first} — this looks like an unrendered Helm/Go template ("{{ … }}"); render it first (helm template …) and pass the output`;
+  }
+  if (code === 'DUPLICATE_KEY') return `${first} — duplicate keys are ambiguous (Kubernetes and YAML tools disagree on which wins); remove one`;
+  if (code === 'TAB_AS_INDENT' || /\t/.test(line.slice(0, line.length - line.trimStart().length))) return `${first} — tabs are not allowed for indentation in YAML`;
+  if (/^\s*[{[]/.test(line) && code === 'UNEXPECTED_TOKEN') return `${first} — several JSON values in one file (NDJSON?) need "---" between them`;
+  return first;
+}

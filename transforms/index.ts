@@ -1,0 +1,18 @@
+/**
+ * Built-in transforms by id, loaded lazily so start-up only pays for the ones a profile names.
+ * Every id here equals its file name (test/registry.test.ts checks it).
+ */
+import type { Transform } from '../src/core/types.js';
+
+type Loader = () => Promise<{ default: Transform<any> }>;
+
+export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
+  'set-seccomp-runtime-default': () => import('./set-seccomp-runtime-default.js'),
+  'disallow-privilege-escalation': () => import('./disallow-privilege-escalation.js'),
+  'drop-all-capabilities': () => import('./drop-all-capabilities.js'),
+};
+
+export async function loadTransform(id: string): Promise<Transform<any> | undefined> {
+  const loader = BUILTIN_TRANSFORMS[id];
+  return loader ? (await loader()).default : undefined;
+}

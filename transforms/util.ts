@@ -1,0 +1,20 @@
+/** Small helpers shared by the built-in transforms. */
+import type { Json, JsonObject } from '../src/core/types.js';
+import { isPlainObject } from '../src/core/ensure.js';
+
+export { ensure, ensureAbsent, mapAt, listAt, valueAt, isPlainObject } from '../src/core/ensure.js';
+export { containersOf } from '../src/core/resources.js';
+
+/** Windows pods are exempt from the Linux-only restricted checks (seccomp, capabilities, privilege escalation). */
+export function isWindowsPod(template: unknown): boolean {
+  const spec = isPlainObject(template) ? template.spec : undefined;
+  return isPlainObject(spec) && isPlainObject(spec.os) && spec.os.name === 'windows';
+}
+
+export function str(v: Json | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function obj(v: unknown): JsonObject {
+  return isPlainObject(v) ? v : {};
+}
