@@ -107,8 +107,9 @@ export function parseStream(text: string, file: string): ParsedStream {
         Pair(_, pair) {
           const key = pair.key as any;
           if (isCollection(key)) {
-            const pos = lineCounter.linePos(key.range?.[0] ?? 0);
-            throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `a map key is itself a map or list (${text.slice(key.range[0], key.range[1]).slice(0, 40)}): this looks like an unrendered template placeholder ("{{ … }}"); render it first`);
+            const r: [number, number] = [key.range?.[0] ?? 0, key.range?.[1] ?? 0];
+            const pos = lineCounter.linePos(r[0]);
+            throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `a map key is itself a map or list (${text.slice(r[0], r[1]).slice(0, 40)}): this looks like an unrendered template placeholder ("{{ … }}"); render it first`);
           }
         },
       });

@@ -1,0 +1,79 @@
+/**
+ * The fixture harness every transform's test uses (the RuleTester effect):
+ * test/transforms/<id>/<case>/ holds input.yaml and either expected.yaml or an `unchanged`
+ * marker, plus optional options.yaml (transform options), edits.yaml (the applied edits:
+ * [{op, path, value?}]) and findings.yaml (the finding codes expected, in order).
+ * For every case: output bytes equal expected.yaml; a second run changes nothing and makes no
+ * edits; every input comment line survives. KHARDEN_UPDATE_FIXTURES=1 rewrites expectations.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import YAML from 'yaml';
+import { hardenText } from '../../src/core/engine.js';
+import type { ChainLink, FileResult } from '../../src/core/engine.js';
+import { BUILTIN_POD_TEMPLATE_LOCATIONS } from '../../src/core/resources.js';
+import type { Transform } from '../../src/core/types.js';
+import { mergeOptions } from '../../src/profiles/resolve.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED = path.resolve(REPO_ROOT, '../shared');
+
+export function chainOf(transform: Transform<any>, options: Record<string, unknown> = {}): ChainLink[] {
+  return [{ id: transform.id, transform, options: mergeOptions(transform.defaults as Record<string, unknown>, options, `test options for ${transform.id}`) }];
+}
+
+export function harden(text: string, chain: ChainLink[], file = 'input.yaml'): FileResult {
+  return hardenText(file, text, { chain, podTemplateLocations: BUILTIN_POD_TEMPLATE_LOCATIONS });
+}
+
+export function commentLines(text: string): string[] {
+  return text.split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => l.trim());
+}
+
+/** Asserts a case's invariants shared by every fixture: idempotent, comments kept. */
+export function assertStable(input: string, result: FileResult, chain: ChainLink[]): void {
+  const again = harden(result.output, chain);
+  expect(again.output, 'second run must not change the output').toBe(result.output);
+  expect(again.edits, 'second run must make no edits').toEqual([]);
+  const kept = new Set(commentLines(result.output));
+  for (const c of commentLines(input)) expect(kept.has(c), `comment line lost: ${c}`).toBe(true);
+}
+
+export function runTransformFixtures(transform: Transform<any>, dir = path.join(REPO_ROOT, 'test/transforms', transform.id)): void {
+  const cases = fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.statSync(path.join(dir, d)).isDirectory()).sort() : [];
+  describe(`${transform.id} fixtures`, () => {
+    test('has both changing and unchanged cases', () => {
+      const kinds = cases.map((c) => (fs.existsSync(path.join(dir, c, 'unchanged')) ? 'unchanged' : 'changing'));
+      expect(kinds).toContain('changing');
+      expect(kinds).toContain('unchanged');
+    });
+    test.each(cases)('%s', (name) => {
+      const caseDir = path.join(dir, name);
+      const read = (f: string) => (fs.existsSync(path.join(caseDir, f)) ? fs.readFileSync(path.join(caseDir, f), 'utf8') : undefined);
+      const input = read('input.yaml');
+      expect(input, `${name}: input.yaml is missing`).toBeDefined();
+      const options = read('options.yaml');
+      const chain = chainOf(transform, options ? YAML.parse(options) ?? {} : {});
+      const result = harden(input!, chain);
+      const unchanged = fs.existsSync(path.join(caseDir, 'unchanged'));
+      const expected = read('expected.yaml');
+      if (process.env.KHARDEN_UPDATE_FIXTURES && !unchanged) fs.writeFileSync(path.join(caseDir, 'expected.yaml'), result.output);
+      else if (unchanged) {
+        expect(expected, `${name}: a no-op case has an "unchanged" marker, never expected.yaml`).toBeUndefined();
+        expect(result.output).toBe(input);
+        expect(result.edits).toEqual([]);
+      } else {
+        expect(expected, `${name}: needs expected.yaml or an "unchanged" marker`).toBeDefined();
+        expect(result.output).toBe(expected);
+        expect(result.output).not.toBe(input);
+      }
+      const edits = read('edits.yaml');
+      if (edits) expect(result.edits.map((e) => ({ op: e.op, path: e.path, ...(e.value !== undefined ? { value: e.value } : {}) }))).toEqual(YAML.parse(edits));
+      const findings = read('findings.yaml');
+      if (findings) expect(result.findings.map((f) => f.code)).toEqual(YAML.parse(findings) ?? []);
+      assertStable(input!, result, chain);
+    });
+  });
+}
