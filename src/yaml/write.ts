@@ -401,7 +401,7 @@ class Writer {
     if (inFlow || ((scalarLike || emptyColl) && oldIsInline) || (oldIsNonEmptyFlow && !scalarLike)) {
       // Inline in, inline out: a flow value keeps its place and flow style.
       if (node?.range && node.range[0] !== node.range[1]) {
-        this.splices.push({ start: node.range[0], end: node.range[1], text: renderFlow(value, json) });
+        this.splices.push({ start: node.range[0], end: node.range[1], text: isScalar(node) ? renderLike(node, value, json) : renderFlow(value, json) });
         return;
       }
     }
@@ -523,6 +523,15 @@ export function renderScalar(v: unknown, json: boolean): string {
   }
   if (v === null || v === undefined) return 'null';
   return JSON.stringify(v);
+}
+
+/** A replacement scalar keeps the quoting style of the one it replaces. */
+function renderLike(old: Scalar, v: unknown, json: boolean): string {
+  if (typeof v === 'string' && !/[\n\r]/.test(v)) {
+    if (old.type === Scalar.QUOTE_DOUBLE) return JSON.stringify(v);
+    if (old.type === Scalar.QUOTE_SINGLE) return `'${v.replace(/'/g, "''")}'`;
+  }
+  return renderScalar(v, json);
 }
 
 function renderKey(k: string, json: boolean): string {
