@@ -139,7 +139,8 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   const anyChange = results.some((r) => r.changed);
   if (opts.diff) {
     const { createTwoFilesPatch } = await import('diff');
-    for (const r of results) if (r.changed) process.stdout.write(createTwoFilesPatch(`a/${r.file}`, `b/${r.file}`, r.input, r.output));
+    const label = (f: string) => (path.isAbsolute(f) ? f : `${f}`);
+    for (const r of results) if (r.changed) process.stdout.write(createTwoFilesPatch(label(r.file), label(r.file), r.input, r.output, 'input', 'hardened'));
   }
 
   if (opts.check) {

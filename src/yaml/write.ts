@@ -184,6 +184,16 @@ class Writer {
       if (!Object.prototype.hasOwnProperty.call(after, key)) removed.push(pair);
       else this.diffValue(pair.value as Node | null, before[key], after[key], { kind: 'pairValue', map, pair, path: childPath });
     }
+    if (removed.length === map.items.length && map.flow && map.items.length > 0) {
+      // Keep the braces (and the line they open); rewrite what is between them.
+      const first = (map.items[0].key as Node).range![0];
+      const end = this.pairEnd(map.items[map.items.length - 1]);
+      const json = isJsonStyle(map);
+      const multiline = this.src.slice(map.range![0], first).includes('\n');
+      const sep = multiline ? ',' + this.style.eol + ' '.repeat(column(this.src, first)) : ', ';
+      this.splices.push({ start: first, end, text: Object.entries(after).map(([k, v]) => `${renderKey(k, json)}: ${renderFlow(v, json)}`).join(sep) });
+      return;
+    }
     if (removed.length === map.items.length && place.kind !== 'root') {
       // Nothing of the old map stays: write the new one whole rather than splicing around debris.
       this.replaceWhole(place, after);

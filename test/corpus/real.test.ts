@@ -1,0 +1,160 @@
+/**
+ * Fidelity over every file of ../shared/corpus/real: output parses; documents kept; comments
+ * kept; untouched documents byte-identical; in edited documents every removed input line lies
+ * inside a value an edit replaced or removed; a second run is byte-identical. Files that are not
+ * valid YAML are refused with an error naming file and line (INVALID lists them, with why).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, test, beforeAll } from 'vitest';
+import { diffLines } from 'diff';
+import { isMap, isSeq, isScalar, LineCounter, parseAllDocuments } from 'yaml';
+import type { Node } from 'yaml';
+import { hardenText } from '../../src/core/engine.js';
+import type { HardenOptions } from '../../src/core/engine.js';
+import { InputError } from '../../src/core/errors.js';
+import { decodeInput, parseStream } from '../../src/yaml/stream.js';
+import { resolveProfile } from '../../src/profiles/resolve.js';
+import { loadProfileFile } from '../../src/io/profiles.js';
+import { parsePointer } from '../../src/core/pointer.js';
+import { SHARED, commentLines } from '../helpers/harness.js';
+
+const ROOT = path.join(SHARED, 'corpus/real');
+const present = fs.existsSync(ROOT);
+if (!present) console.warn(`skipping the real-manifest corpus: ${ROOT} is absent (../shared is not beside the project)`);
+
+/** Files that are not valid YAML (the corpus README names them), and what the error must say. */
+const INVALID: Record<string, RegExp> = {
+  'argo-cd/reposerver/repository/testdata/invalid-json/invalid.json': /Flow sequence/,
+  'argo-cd/reposerver/repository/testdata/invalid-manifests/bad.yaml': /unrendered Helm\/Go template/,
+  'argo-cd/reposerver/repository/testdata/invalid-manifests-skipped/bad.yaml': /unrendered Helm\/Go template/,
+  'argo-cd/reposerver/repository/testdata/json-list/list.json': /NDJSON/,
+  'argo-cd/reposerver/repository/testdata/utf-16/utf-16.yaml': /UTF-16/,
+  // kubectl accepts this multi-line single-quoted scalar; the yaml package (YAML 1.2 rules) does not.
+  'kubernetes-dashboard/hack/test-resources/init-container-error-pod.yaml': /Missing closing 'quote/,
+  'kubernetes-examples/_archived/newrelic/newrelic-config-template.yaml': /unrendered template placeholder/,
+  'kubernetes-examples/_archived/newrelic-infrastructure/newrelic-config-template.yaml': /unrendered template placeholder/,
+  'kubernetes-examples/_archived/openshift-origin/etcd-controller.yaml': /duplicate keys/,
+  'kubernetes-examples/_archived/openshift-origin/etcd-discovery-controller.yaml': /duplicate keys/,
+  'kubernetes-examples/_archived/openshift-origin/openshift-controller.yaml': /duplicate keys/,
+  'kubernetes-examples/_archived/persistent-volume-provisioning/quobyte/quobyte-admin-secret.yaml': /duplicate keys/,
+  'kubernetes-examples/_archived/storage/vitess/etcd-controller-template.yaml': /unrendered template placeholder/,
+  'kubernetes-examples/_archived/storage/vitess/etcd-service-template.yaml': /unrendered template placeholder/,
+  'kubernetes-examples/_archived/storage/vitess/vtgate-controller-template.yaml': /unrendered template placeholder/,
+  'kubernetes-examples/_archived/volumes/scaleio/sc-pvc.yaml': /duplicate keys/,
+  'local-path-provisioner/examples/quota/local-path-storage.yaml': /duplicate keys/,
+  'metrics-server/charts/metrics-server/templates/apiservice.yaml': /unrendered Helm\/Go template/,
+  'metrics-server/charts/metrics-server/templates/deployment.yaml': /unrendered Helm\/Go template/,
+  'metrics-server/charts/metrics-server/templates/service.yaml': /unrendered Helm\/Go template/,
+};
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (fs.statSync(full).isDirectory()) out.push(...listFiles(full));
+    else if (/\.(ya?ml|json)$/i.test(name)) out.push(full);
+  }
+  return out;
+}
+
+/** 1-based [first, last] line of the node at pointer in a parsed document. */
+function lineSpan(doc: ReturnType<typeof parseAllDocuments>[number], lc: LineCounter, pointer: string): [number, number] | undefined {
+  let node = doc.contents as Node | null;
+  let start: number | undefined;
+  for (const seg of parsePointer(pointer)) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
+      // A replaced or removed pair owns its key's line too.
+      start = (pair?.key as Node | undefined)?.range?.[0];
+      node = (pair?.value ?? null) as Node | null;
+    } else if (isSeq(node)) {
+      node = (node.items[Number(seg)] ?? null) as Node | null;
+      start = node?.range?.[0];
+    } else return undefined;
+  }
+  if (!node?.range) return undefined;
+  return [lc.linePos(start ?? node.range[0]).line, lc.linePos(Math.max(node.range[0], node.range[1] - 1)).line];
+}
+
+let options: HardenOptions;
+beforeAll(async () => {
+  const p = await resolveProfile('restricted', loadProfileFile);
+  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations };
+});
+
+describe.skipIf(!present)('real-world corpus', () => {
+  const files = present ? listFiles(ROOT) : [];
+  const rel = (f: string) => path.relative(ROOT, f);
+
+  test('every INVALID entry still exists', () => {
+    for (const f of Object.keys(INVALID)) expect(fs.existsSync(path.join(ROOT, f)), f).toBe(true);
+  });
+
+  test.each(files.map((f) => [rel(f), f]))('%s', (name, file) => {
+    const bytes = fs.readFileSync(file);
+    const invalid = INVALID[name];
+    if (invalid) {
+      let error: unknown;
+      try {
+        hardenText(file, decodeInput(bytes, file), options);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).message).toMatch(invalid);
+      expect((error as InputError).position.line, 'error names a line').toBeGreaterThan(0);
+      expect((error as InputError).message).toContain(file);
+      return;
+    }
+    const input = decodeInput(bytes, file);
+    const result = hardenText(file, input, options);
+    // Output parses, with the same number of documents.
+    const inStream = parseStream(input, file);
+    const outStream = parseStream(result.output, file);
+    expect(outStream.documents.length).toBe(inStream.documents.length);
+    // Comments survive.
+    const outComments = new Set(commentLines(result.output));
+    for (const c of commentLines(input)) expect(outComments.has(c), `comment lost: ${c}`).toBe(true);
+    // Untouched documents are byte-identical; edited ones lose only lines of edited values.
+    const editedDocs = new Set(result.edits.map((e) => e.document));
+    inStream.documents.forEach((d, i) => {
+      const before = input.slice(d.start, d.end);
+      const after = result.output.slice(outStream.documents[i].start, outStream.documents[i].end);
+      if (!editedDocs.has(i)) {
+        expect(after, `document ${i} has no edits, so it must be byte-identical`).toBe(before);
+        return;
+      }
+      const lc = new LineCounter();
+      const [doc] = parseAllDocuments(before, { version: '1.1', lineCounter: lc }) as any[];
+      const allowed = new Set<number>();
+      for (const e of result.edits.filter((x) => x.document === i && x.op !== 'add')) {
+        const span = lineSpan(doc, lc, e.path);
+        if (span) for (let l = span[0]; l <= span[1]; l++) allowed.add(l);
+      }
+      // A last line without a newline gains one when lines are inserted after it: the one
+      // change to an untouched line that appending can require.
+      const lastLine = before.endsWith('\n') ? -1 : before.split('\n').length;
+      if (lastLine > 0) allowed.add(lastLine);
+      let line = 1;
+      const parts = diffLines(before, after);
+      const addedLines = new Set(parts.filter((p) => p.added).flatMap((p) => p.value.split('\n')));
+      for (const part of parts) {
+        const n = part.count ?? part.value.split('\n').length - 1;
+        if (part.removed) {
+          for (let l = line; l < line + n; l++) {
+            const text = before.split('\n')[l - 1];
+            // In JSON, the item before an appended one must gain its comma.
+            if (addedLines.has(text + ',')) continue;
+            expect(allowed.has(l), `document ${i} line ${l} removed but no edit replaced or removed it: ${text}`).toBe(true);
+          }
+        }
+        if (!part.added) line += n;
+      }
+    });
+    // Idempotent.
+    const again = hardenText(file, result.output, options);
+    expect(again.output).toBe(result.output);
+    expect(again.edits).toEqual([]);
+  });
+});
