@@ -68,6 +68,11 @@ export function ensure(root: unknown, path: string, value: Json, reason: string)
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i];
     const here = formatPointer(segs.slice(0, i + 1));
+    if (Array.isArray(node) && i < segs.length - 1 && /^\d+$/.test(seg) && Number(seg) < node.length) {
+      // Lists are walked by index (containers/0/…); ensure never creates list items.
+      node = node[Number(seg)];
+      continue;
+    }
     if (!isPlainObject(node)) throw new InvalidShapeError(formatPointer(segs.slice(0, i)), 'a map', node);
     const exists = Object.prototype.hasOwnProperty.call(node, seg);
     const child = exists ? node[seg] : undefined;

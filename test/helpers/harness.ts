@@ -42,8 +42,13 @@ export function assertStable(input: string, result: FileResult, chain: ChainLink
 }
 
 export function runTransformFixtures(transform: Transform<any>, dir = path.join(REPO_ROOT, 'test/transforms', transform.id)): void {
+  runFixtureDir(dir, (options) => chainOf(transform, options), transform.id);
+}
+
+/** Runs every case directory under `dir` with the given chain (or a chain built from the case's options.yaml). */
+export function runFixtureDir(dir: string, chainFor: ChainLink[] | ((options: Record<string, unknown>) => ChainLink[]), label: string): void {
   const cases = fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.statSync(path.join(dir, d)).isDirectory()).sort() : [];
-  describe(`${transform.id} fixtures`, () => {
+  describe(`${label} fixtures`, () => {
     test('has both changing and unchanged cases', () => {
       const kinds = cases.map((c) => (fs.existsSync(path.join(dir, c, 'unchanged')) ? 'unchanged' : 'changing'));
       expect(kinds).toContain('changing');
@@ -55,7 +60,7 @@ export function runTransformFixtures(transform: Transform<any>, dir = path.join(
       const input = read('input.yaml');
       expect(input, `${name}: input.yaml is missing`).toBeDefined();
       const options = read('options.yaml');
-      const chain = chainOf(transform, options ? YAML.parse(options) ?? {} : {});
+      const chain = typeof chainFor === 'function' ? chainFor(options ? YAML.parse(options) ?? {} : {}) : chainFor;
       const result = harden(input!, chain);
       const unchanged = fs.existsSync(path.join(caseDir, 'unchanged'));
       const expected = read('expected.yaml');
