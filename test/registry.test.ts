@@ -1,0 +1,55 @@
+/**
+ * Keeps the transforms, profiles, tests and README consistent (after ESLint's checkRuleFiles).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { BUILTIN_TRANSFORMS, loadTransform } from '../transforms/index.js';
+import { resolveProfile } from '../src/profiles/resolve.js';
+import { loadProfileFile } from '../src/io/profiles.js';
+import { REPO_ROOT } from './helpers/harness.js';
+
+const transformFiles = fs
+  .readdirSync(path.join(REPO_ROOT, 'transforms'))
+  .filter((f) => f.endsWith('.ts') && !['index.ts', 'util.ts'].includes(f))
+  .map((f) => f.slice(0, -3))
+  .sort();
+const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+
+describe('transform registry', () => {
+  test('every transform file is registered and every registration has a file', () => {
+    expect(Object.keys(BUILTIN_TRANSFORMS).sort()).toEqual(transformFiles);
+  });
+
+  test.each(transformFiles)('%s: metadata, tests, fixtures and README row', async (id) => {
+    const t = await loadTransform(id);
+    expect(t, `${id} default-exports a transform`).toBeDefined();
+    expect(t!.id).toBe(id);
+    expect(id).toMatch(/^[a-z]+(-[a-z0-9]+)+$/);
+    expect(t!.summary.length).toBeGreaterThan(10);
+    expect(t!.reason.length).toBeGreaterThan(20);
+    expect(t!.docs).toMatch(/^https:\/\/kubernetes\.io\//);
+    expect(['resource', 'podTemplate', 'container']).toContain(t!.scope);
+    expect(fs.existsSync(path.join(REPO_ROOT, 'test/transforms', `${id}.test.ts`)), 'has a test file').toBe(true);
+    const cases = path.join(REPO_ROOT, 'test/transforms', id);
+    const dirs = fs.readdirSync(cases);
+    expect(dirs.some((d) => fs.existsSync(path.join(cases, d, 'unchanged'))), 'has an unchanged case').toBe(true);
+    expect(dirs.some((d) => fs.existsSync(path.join(cases, d, 'expected.yaml'))), 'has a changing case').toBe(true);
+    expect(readme).toContain(`| \`${id}\` |`);
+  });
+});
+
+describe('profiles', () => {
+  const profiles = fs.readdirSync(path.join(REPO_ROOT, 'profiles')).filter((f) => f.endsWith('.yaml'));
+  test.each(profiles)('%s resolves and names only built-in transforms', async (file) => {
+    const p = await resolveProfile(file.slice(0, -5), loadProfileFile);
+    expect(p.chain.length).toBeGreaterThan(0);
+    for (const link of p.chain) expect(BUILTIN_TRANSFORMS[link.id]).toBeDefined();
+  });
+
+  test('restricted extends baseline: every baseline transform runs in restricted', async () => {
+    const base = await resolveProfile('baseline', loadProfileFile);
+    const restricted = await resolveProfile('restricted', loadProfileFile);
+    for (const link of base.chain) expect(restricted.chain.map((l) => l.id)).toContain(link.id);
+  });
+});
