@@ -216,6 +216,6 @@ function makeProgress(total: number, enabled: boolean) {
   };
 }
 
-async function loadPss(): Promise<PssEvaluator | undefined> {
-  return undefined;
+async function loadPss(): Promise<PssEvaluator> {
+  return (await import('../report/pss-summary.js')).summarizePss;
 }
