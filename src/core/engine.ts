@@ -11,7 +11,7 @@ import { InputError, TransformError } from './errors.js';
 import { InvalidShapeError, isPlainObject } from './ensure.js';
 import { containersOf, findShapeProblem, podTemplatePaths, resourcesOf } from './resources.js';
 import type { PodTemplateLocation, ResourceEntry } from './resources.js';
-import { lineCol, parseStream, PARSE_OPTIONS } from '../yaml/stream.js';
+import { parseStream, PARSE_OPTIONS } from '../yaml/stream.js';
 import type { ParsedStream, SourceDocument } from '../yaml/stream.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import { offsetOf } from '../yaml/locate.js';
@@ -170,7 +170,7 @@ function hardenDocument(
       transform: 'kharden',
       file,
       document: sd.index,
-      line: lineCol(stream.text, sd.doc.range[0]).line,
+      line: stream.lineCol(sd.doc.range[0]).line,
       code: 'notKubernetesObject',
       severity: 'warning',
       message: isPlainObject(original)
@@ -180,7 +180,7 @@ function hardenDocument(
     return undefined;
   }
   const working = cloneJson(original) as JsonObject;
-  const lineOfPath = (path: string) => lineCol(stream.text, offsetOf(sd.doc, path)).line;
+  const lineOfPath = (path: string) => stream.lineCol(offsetOf(sd.doc, path)).line;
   const docEdits: AppliedEdit[] = [];
 
   const resourcePlans = resources.map((r) => {
@@ -191,19 +191,26 @@ function hardenDocument(
       const problem = findShapeProblem(tv);
       if (problem) {
         const abs = r.path + t + problem.path;
-        const pos = lineCol(stream.text, offsetOf(sd.doc, abs));
+        const pos = stream.lineCol(offsetOf(sd.doc, abs));
         throw new InputError({ file, document: sd.index, ...pos }, `${abs} must be ${problem.expected}, found ${describeType(problem.actual)}`);
       }
     }
     return { entry: r, templates };
   });
 
+  // A frozen copy of each resource for transforms to read, remade only after edits changed it.
+  const snapshots = new Map<string, JsonObject>();
   for (const link of options.chain) {
     for (const plan of resourcePlans) {
       const r = plan.entry;
+      if (link.transform.scope !== 'resource' && plan.templates.length === 0) continue;
       const info: ResourceInfo = { apiVersion: r.apiVersion, kind: r.kind, name: r.name, namespace: r.namespace, path: r.path };
-      const current = r.path === '' ? working : (getPath(working, r.path) as JsonObject);
-      const snapshot = freeze(cloneJson(current));
+      let snapshot = snapshots.get(r.path);
+      if (!snapshot) {
+        const current = r.path === '' ? working : (getPath(working, r.path) as JsonObject);
+        snapshot = freeze(cloneJson(current));
+        snapshots.set(r.path, snapshot);
+      }
       const targets = targetsFor(link.transform.scope, snapshot, plan.templates);
       for (const target of targets) {
         const template = target.templatePath !== undefined ? (target.template as JsonObject) : undefined;
@@ -219,9 +226,9 @@ function hardenDocument(
         } catch (e) {
           if (e instanceof InvalidShapeError) {
             const abs = r.path + target.path + e.path;
-            throw new InputError({ file, document: sd.index, ...lineCol(stream.text, offsetOf(sd.doc, abs)) }, `${abs} must be ${e.expected}, found ${describeType(e.actual)}`);
+            throw new InputError({ file, document: sd.index, ...stream.lineCol(offsetOf(sd.doc, abs)) }, `${abs} must be ${e.expected}, found ${describeType(e.actual)}`);
           }
-          throw new TransformError(link.id, { file, document: sd.index, ...lineCol(stream.text, offsetOf(sd.doc, r.path + target.path)) }, e);
+          throw new TransformError(link.id, { file, document: sd.index, ...stream.lineCol(offsetOf(sd.doc, r.path + target.path)) }, e);
         }
         for (const f of result.findings) {
           const abs = r.path + target.path + (f.path ?? '');
@@ -244,6 +251,7 @@ function hardenDocument(
             throw e;
           }
           if (!outcome.changed) continue;
+          snapshots.delete(r.path);
           docEdits.push({ transform: link.id, file, document: sd.index, resource: info, op: edit.op, path: abs, previous: outcome.previous, value: edit.op === 'remove' ? undefined : edit.value, reason: edit.reason, line: lineOfPath(abs) });
         }
       }
@@ -282,9 +290,9 @@ function writeDocument(stream: ParsedStream, sd: SourceDocument, working: JsonOb
   try {
     const out = diffToSplices(stream.text, sd.doc, sd.value, working, style);
     splices = out.splices;
-    for (const n of out.notes) findings.push({ transform: 'kharden', file, document: sd.index, code: 'aliasExpanded', severity: 'warning', message: n.message, path: n.path, line: lineCol(stream.text, offsetOf(sd.doc, n.path)).line });
+    for (const n of out.notes) findings.push({ transform: 'kharden', file, document: sd.index, code: 'aliasExpanded', severity: 'warning', message: n.message, path: n.path, line: stream.lineCol(offsetOf(sd.doc, n.path)).line });
   } catch (e) {
-    if (e instanceof UnsupportedEditError) throw new InputError({ file, document: sd.index, ...lineCol(stream.text, sd.doc.range[0]) }, `cannot apply the edits without reformatting: ${e.message}`);
+    if (e instanceof UnsupportedEditError) throw new InputError({ file, document: sd.index, ...stream.lineCol(sd.doc.range[0]) }, `cannot apply the edits without reformatting: ${e.message}`);
     throw e;
   }
   const slice = stream.text.slice(sd.start, sd.end);

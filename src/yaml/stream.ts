@@ -34,6 +34,8 @@ export interface SourceDocument {
 export interface ParsedStream {
   file: string;
   text: string;
+  /** Line/column of an offset (binary search over line starts). */
+  lineCol(offset: number): { line: number; col: number };
   eol: '\n' | '\r\n';
   documents: SourceDocument[];
 }
@@ -101,7 +103,7 @@ export function parseStream(text: string, file: string): ParsedStream {
       const pos = lineCounter.linePos(err.pos[0]);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError(err.code, err.message, text, err.pos[0]));
     }
-    if (text.includes('{')) {
+    if (text.includes('{{')) {
       // `{{ .Values.x }}` as a key parses as a map used as a key: never Kubernetes, always a template leftover.
       visit(doc, {
         Pair(_, pair) {
@@ -125,7 +127,7 @@ export function parseStream(text: string, file: string): ParsedStream {
     documents.push({ index, start: prevEnd, end, doc, value });
     prevEnd = end;
   });
-  return { file, text, eol: detectEol(text), documents };
+  return { file, text, eol: detectEol(text), documents, lineCol: (offset) => lineCounter.linePos(offset) };
 }
 
 function detectEol(text: string): '\n' | '\r\n' {

@@ -525,8 +525,12 @@ function isJsonStyleSeq(seq: YAMLSeq): boolean {
 const PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*( [A-Za-z0-9_./:@+-]+)*$/;
 
 /** A scalar in flow context: plain when YAML 1.1 reads it back as the same string, else JSON quoting. */
+const SIMPLE_WORD = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+const YAML11_RESERVED = /^(y|n|yes|no|on|off|true|false|null)$/i;
+
 export function renderScalar(v: unknown, json: boolean): string {
   if (typeof v === 'string') {
+    if (!json && SIMPLE_WORD.test(v) && !YAML11_RESERVED.test(v)) return v;
     if (json || !PLAIN_SAFE.test(v) || /:( |$)/.test(v) || v.endsWith(':')) return JSON.stringify(v);
     const back = stringify(v, { version: '1.1' }).trimEnd();
     return back === v ? v : JSON.stringify(v);
