@@ -10,6 +10,11 @@ export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
   'set-seccomp-runtime-default': () => import('./set-seccomp-runtime-default.js'),
   'disallow-privilege-escalation': () => import('./disallow-privilege-escalation.js'),
   'drop-all-capabilities': () => import('./drop-all-capabilities.js'),
+  'disallow-privileged': () => import('./disallow-privileged.js'),
+  'restrict-security-context': () => import('./restrict-security-context.js'),
+  'read-only-root-filesystem': () => import('./read-only-root-filesystem.js'),
+  'allow-unprivileged-low-ports': () => import('./allow-unprivileged-low-ports.js'),
+  'report-unfixable': () => import('./report-unfixable.js'),
 };
 
 export async function loadTransform(id: string): Promise<Transform<any> | undefined> {

@@ -1,5 +1,5 @@
 /** Small helpers shared by the built-in transforms. */
-import type { Json, JsonObject } from '../src/core/types.js';
+import type { Json, JsonObject, Target } from '../src/core/types.js';
 import { isPlainObject } from '../src/core/ensure.js';
 
 export { ensure, ensureAbsent, mapAt, listAt, valueAt, isPlainObject } from '../src/core/ensure.js';
@@ -17,4 +17,9 @@ export function str(v: Json | undefined): string | undefined {
 
 export function obj(v: unknown): JsonObject {
   return isPlainObject(v) ? v : {};
+}
+
+/** The engine tells a transform which containers opted out of it (`kharden.dev/skip.<name>`). */
+export function isSkipped(target: Target, container: string): boolean {
+  return target.skippedContainers?.includes(container) ?? false;
 }

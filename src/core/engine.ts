@@ -216,10 +216,12 @@ function hardenDocument(
         const template = target.templatePath !== undefined ? (target.template as JsonObject) : undefined;
         const skips = readSkips(snapshot, template);
         const wholeSkip = skipFor(skips, link.id, target.scope === 'container' ? (target.container?.name as string) : undefined);
-        if (wholeSkip && target.scope !== 'podTemplate') {
+        if (wholeSkip) {
           findings.push({ transform: link.id, file, document: sd.index, resource: info, code: 'skippedByAnnotation', severity: 'info', message: `${link.id} skipped by annotation ${wholeSkip}`, path: r.path + target.path, line: lineOfPath(r.path + target.path) });
           continue;
         }
+        const skippedContainers = template ? containersOf(template).filter((c) => skipFor(skips, link.id, c.name)).map((c) => c.name) : [];
+        if (skippedContainers.length) target.skippedContainers = skippedContainers;
         let result;
         try {
           result = link.transform.run(target, link.options);
@@ -231,6 +233,8 @@ function hardenDocument(
           throw new TransformError(link.id, { file, document: sd.index, ...stream.lineCol(offsetOf(sd.doc, r.path + target.path)) }, e);
         }
         for (const f of result.findings) {
+          // A skipped container gets no findings from the transform it opted out of.
+          if (skippedContainers.length && skippedContainers.includes(containerNameAt(snapshot, target, f.path ?? '') ?? '\u0000')) continue;
           const abs = r.path + target.path + (f.path ?? '');
           findings.push({ ...f, path: abs, transform: link.id, file, document: sd.index, resource: info, line: lineOfPath(abs) });
         }

@@ -62,6 +62,12 @@ export interface Target {
   container?: Readonly<JsonObject>;
   containerList?: ContainerList;
   containerIndex?: number;
+  /**
+   * Names of the containers this transform must leave alone (`kharden.dev/skip.<name>`). The
+   * engine also drops edits and findings under their paths; this lets a podTemplate transform
+   * skip their pod-level side effects too (volumes for a container it does not touch).
+   */
+  skippedContainers?: readonly string[];
 }
 
 export type Scope = 'resource' | 'podTemplate' | 'container';

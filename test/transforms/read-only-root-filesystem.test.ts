@@ -1,0 +1,4 @@
+import transform from '../../transforms/read-only-root-filesystem.js';
+import { runTransformFixtures } from '../helpers/harness.js';
+
+runTransformFixtures(transform);

@@ -1,0 +1,166 @@
+import type { Edit, Finding, Json, JsonObject, Target, Transform } from '../src/core/types.js';
+import { containersOf, ensure, isPlainObject, isWindowsPod, listAt, mapAt, str } from './util.js';
+import { isSkipped } from './util.js';
+import { findKnownImage, KNOWN_IMAGES } from './data/known-images.js';
+
+const ID = 'read-only-root-filesystem';
+const WRITABLE = 'kharden.dev/writable-paths';
+const SKIP = 'kharden.dev/skip';
+
+interface Options {
+  /** `emptyDir.sizeLimit` of every volume this transform adds ('' for none). */
+  sizeLimit: string;
+}
+
+
+function normPath(p: string): string {
+  const s = p.trim().replace(/\/{2,}/g, '/');
+  return s.length > 1 ? s.replace(/\/+$/, '') : s;
+}
+
+/** `p` is `mount` or lies below it. */
+function covers(mount: string, p: string): boolean {
+  return mount === p || mount === '/' || p.startsWith(mount + '/');
+}
+
+/** Paths declared in `kharden.dev/writable-paths` (pod-wide) and `…/writable-paths.<container>`. */
+function declaredPaths(target: Target, container: string): { paths: string[]; invalid: Map<string, string[]> } {
+  const paths: string[] = [];
+  const invalid = new Map<string, string[]>();
+  for (const obj of [target.resource, target.template]) {
+    const ann = mapAt(obj, '/metadata/annotations');
+    for (const key of [WRITABLE, `${WRITABLE}.${container}`]) {
+      const raw = ann[key];
+      if (typeof raw !== 'string') continue;
+      for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const p = normPath(part);
+        if (p.startsWith('/') && p !== '/' && !p.split('/').includes('..')) paths.push(p);
+        else if (!(invalid.get(key) ?? []).includes(part)) invalid.set(key, [...(invalid.get(key) ?? []), part]);
+      }
+    }
+  }
+  return { paths, invalid };
+}
+
+/** A DNS-1123 label: `kharden-` plus the path (`/var/cache/nginx` → `kharden-var-cache-nginx`). */
+function baseVolumeName(path: string): string {
+  const slug = path.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `kharden-${slug || 'root'}`.slice(0, 59).replace(/-+$/, '');
+}
+
+const transform: Transform<Options> = {
+  id: ID,
+  summary: 'Set readOnlyRootFilesystem: true on every container and mount an emptyDir wherever the app must write (/tmp, known image paths, declared paths)',
+  reason: 'A read-only root filesystem stops an attacker from dropping binaries or changing the app; the paths the app legitimately writes to get their own size-limited emptyDir volume so it keeps running.',
+  docs: 'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/',
+  scope: 'podTemplate',
+  defaults: { sizeLimit: '256Mi' },
+  run(target: Target, options) {
+    const edits: Edit[] = [];
+    const findings: Finding[] = [];
+    const t = target.template!;
+    // Windows: the API server rejects readOnlyRootFilesystem on a pod with spec.os.name windows.
+    if (isWindowsPod(t)) return { edits, findings };
+    const skipped = (name: string) => isSkipped(target, name);
+    const emptyDir: JsonObject = options.sizeLimit ? { sizeLimit: options.sizeLimit } : {};
+    const taken = new Set<string>();
+    for (const v of listAt(t, '/spec/volumes')) if (isPlainObject(v) && typeof v.name === 'string') taken.add(v.name);
+    const newVolumes: JsonObject[] = [];
+    const reportedInvalid = new Set<string>();
+
+    // Ephemeral containers are left alone: they are debug containers added to a running pod,
+    // whose volume list can no longer change, and debugging tools usually need to write.
+    for (const c of containersOf(t).filter((c) => c.list !== 'ephemeralContainers')) {
+      const rofs = mapAt(c.container, '/securityContext').readOnlyRootFilesystem;
+      if (rofs === true) continue;
+      const rofsPath = `${c.path}/securityContext/readOnlyRootFilesystem`;
+      edits.push(
+        ...ensure(t, rofsPath, true, rofs === undefined || rofs === null
+          ? 'a read-only root filesystem stops writes to the image; the paths the app writes to get emptyDir volumes'
+          : `readOnlyRootFilesystem was ${JSON.stringify(rofs)}; a read-only root filesystem stops writes to the image`),
+      );
+      // A skipped container keeps its filesystem: the edit above is dropped (and reported) by the
+      // engine; adding volumes for it would leave them unused.
+      if (skipped(c.name)) continue;
+
+      const image = str(c.container.image) ?? '';
+      // The first matching entry of the table wins; an entry without writablePaths tells nothing about them.
+      const entry = findKnownImage(image, KNOWN_IMAGES);
+      const known = entry?.writablePaths;
+      const declared = declaredPaths(target, c.name);
+      const wanted = ['/tmp', ...(known ?? []).map(normPath), ...declared.paths];
+      // Unique, and none below another wanted path (its parent's volume covers it).
+      const unique = [...new Set(wanted)];
+      const paths = unique.filter((p) => !unique.some((q) => q !== p && covers(q, p)));
+
+      const existing = listAt(c.container, '/volumeMounts')
+        .map((m) => (isPlainObject(m) && typeof m.mountPath === 'string' ? normPath(m.mountPath) : undefined))
+        .filter((m): m is string => m !== undefined);
+      const alreadyWritable = paths.filter((p) => existing.some((m) => covers(m, p)));
+      const mounts: JsonObject[] = [];
+      for (const p of paths.filter((p) => !alreadyWritable.includes(p))) {
+        const base = baseVolumeName(p);
+        let name = base;
+        for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+        taken.add(name);
+        mounts.push({ name, mountPath: p });
+        newVolumes.push({ name, emptyDir });
+      }
+      const mountsPath = `${c.path}/volumeMounts`;
+      if (mounts.length) {
+        const reason = `the root filesystem is read-only: ${mounts.map((m) => m.mountPath).join(', ')} must stay writable`;
+        if (listAt(c.container, '/volumeMounts').length === 0) edits.push(...ensure(t, mountsPath, mounts, reason));
+        else for (const m of mounts) edits.push({ op: 'add', path: `${mountsPath}/-`, value: m, reason });
+      }
+
+      if (rofs !== undefined && rofs !== null) {
+        findings.push({
+          code: 'readOnlyRootFilesystemOverridden',
+          severity: 'warning',
+          message:
+            `container ${c.name} set readOnlyRootFilesystem: ${JSON.stringify(rofs)}; overridden to true. ` +
+            `The app may write to paths other than the ones made writable (${paths.join(', ')}): if it fails, declare them with the annotation ` +
+            `${WRITABLE}.${c.name}: "/path,/other" or exempt the container with ${SKIP}.${c.name}: ${ID}`,
+          path: rofsPath,
+        });
+      }
+      for (const [key, bad] of declared.invalid) {
+        if (reportedInvalid.has(key)) continue;
+        reportedInvalid.add(key);
+        findings.push({
+          code: 'writablePathsInvalid',
+          severity: 'warning',
+          message: `annotation ${key} lists ${bad.map((p) => JSON.stringify(p)).join(', ')}: ${bad.length > 1 ? 'not absolute paths' : 'not an absolute path'} below /, ignored`,
+        });
+      }
+      if (mounts.length) {
+        const covered = alreadyWritable.length ? `; already writable through existing mounts: ${alreadyWritable.join(', ')}` : '';
+        findings.push({
+          code: 'writablePathsAdded',
+          severity: 'info',
+          message: `container ${c.name}: emptyDir volumes${options.sizeLimit ? ` (sizeLimit ${options.sizeLimit})` : ''} mounted at ${mounts.map((m) => `${m.mountPath} (${m.name})`).join(', ')}${covered}`,
+          path: mountsPath,
+        });
+      }
+      if (known === undefined && declared.paths.length === 0) {
+        findings.push({
+          code: 'writablePathsUnknown',
+          severity: 'warning',
+          message:
+            `container ${c.name}: ${!image ? 'no image is named' : entry ? `image ${image} has no writable paths in kharden's table of known images` : `image ${image} is not in kharden's table of known images`}, so kharden knows no path it writes to but /tmp; ` +
+            `the app may need more. Declare the paths it writes to with the annotation ${WRITABLE}.${c.name}: "/path,/other" ` +
+            `(or ${WRITABLE} for every container), or exempt it with ${SKIP}.${c.name}: ${ID}`,
+          path: `${c.path}/image`,
+        });
+      }
+    }
+
+    if (newVolumes.length) {
+      const reason = 'emptyDir volumes for the paths containers must write to under a read-only root filesystem';
+      if (listAt(t, '/spec/volumes').length === 0) edits.push(...ensure(t, '/spec/volumes', newVolumes as Json[], reason));
+      else for (const v of newVolumes) edits.push({ op: 'add', path: '/spec/volumes/-', value: v, reason });
+    }
+    return { edits, findings };
+  },
+};
+export default transform;
