@@ -199,7 +199,10 @@ class Writer {
       this.replaceWhole(place, after);
       return;
     }
-    for (const pair of removed) this.removePair(map, pair, place);
+    if (map.flow) {
+      const spans = map.items.map((p) => ({ start: (p.key as Node).range![0], end: this.pairEnd(p) }));
+      this.removeFlowRuns(spans, new Set(removed.map((p) => map.items.indexOf(p))));
+    } else for (const pair of removed) this.removePair(map, pair, place);
     const added = afterKeys.filter((k) => !seen.has(k)).map((k) => [k, after[k]] as [string, unknown]);
     if (added.length) this.insertPairs(map, added, removed);
   }
@@ -224,7 +227,9 @@ class Writer {
       let j = 0;
       for (let i = 0; i < before.length && j < after.length; i++) if (deepEqual(before[i], after[j])) (kept.push(i), j++);
       if (j === after.length) {
-        for (let i = 0; i < before.length; i++) if (!kept.includes(i)) this.removeItem(seq, i);
+        const gone = new Set(before.map((_, i) => i).filter((i) => !kept.includes(i)));
+        if (seq.flow) this.removeFlowRuns(seq.items.map((n) => ({ start: (n as Node).range![0], end: this.contentEnd(n as Node)! })), gone);
+        else for (const i of gone) this.removeItem(seq, i);
         return;
       }
     }
@@ -306,20 +311,18 @@ class Writer {
       }
       const last = items[items.length - 1];
       const end = this.contentEnd(last.value as Node | null) ?? (last.key as Node).range![1];
-      const firstKey = items[0].key as Node;
       const multiline = this.src.slice(map.range![0], (last.key as Node).range![0]).includes('\n');
       let text = '';
       for (const [k, v] of entries) {
         if (multiline) {
           const col = column(this.src, (last.key as Node).range![0]);
           const pad = ' '.repeat(col);
-          const rendered = json
+          const rendered = json === true
             ? JSON.stringify(v, null, this.style.step).split('\n').join(this.style.eol + pad)
-            : renderFlow(v, false);
+            : renderFlow(v, json);
           text += `,${this.style.eol}${pad}${renderKey(k, json)}: ${rendered}`;
         } else text += `, ${renderKey(k, json)}: ${renderFlow(v, json)}`;
       }
-      void firstKey;
       this.splices.push({ start: end, end, text });
       return;
     }
@@ -331,21 +334,26 @@ class Writer {
     this.splices.push(this.insertLinesAt(pos, this.renderPairsBlock(Object.fromEntries(entries), col)));
   }
 
+  /**
+   * Removes items of a flow collection in runs of neighbours, each run with the separator on one
+   * side, so that regions never overlap each other or the items that stay.
+   */
+  private removeFlowRuns(spans: { start: number; end: number }[], gone: Set<number>): void {
+    for (let i = 0; i < spans.length; i++) {
+      if (!gone.has(i)) continue;
+      let j = i;
+      while (j + 1 < spans.length && gone.has(j + 1)) j++;
+      if (j + 1 < spans.length) this.splices.push({ start: spans[i].start, end: spans[j + 1].start, text: '' });
+      else if (i > 0) this.splices.push({ start: spans[i - 1].end, end: spans[j].end, text: '' });
+      else this.splices.push({ start: spans[i].start, end: spans[j].end, text: '' });
+      i = j;
+    }
+  }
+
   private removePair(map: YAMLMap, pair: Pair, place: Place): void {
     const key = pair.key as Node;
     const idx = map.items.indexOf(pair);
     const next = map.items[idx + 1];
-    if (map.flow) {
-      const start = key.range![0];
-      const end = this.pairEnd(pair);
-      if (next) this.splices.push({ start, end: (next.key as Node).range![0], text: '' });
-      else {
-        const prev = map.items[idx - 1];
-        const prevEnd = prev ? this.pairEnd(prev) : start;
-        this.splices.push({ start: prevEnd, end, text: '' });
-      }
-      return;
-    }
     const ls = lineStart(this.src, key.range![0]);
     const prefix = this.src.slice(ls, key.range![0]);
     if (prefix.trim() !== '') {
@@ -379,17 +387,6 @@ class Writer {
 
   private removeItem(seq: YAMLSeq, index: number): void {
     const item = seq.items[index] as Node;
-    if (seq.flow) {
-      const start = item.range![0];
-      const end = this.contentEnd(item)!;
-      const next = seq.items[index + 1] as Node | undefined;
-      if (next) this.splices.push({ start, end: next.range![0], text: '' });
-      else {
-        const prev = seq.items[index - 1] as Node | undefined;
-        this.splices.push({ start: prev ? this.contentEnd(prev)! : start, end, text: '' });
-      }
-      return;
-    }
     const dash = dashBefore(this.src, item);
     const ls = lineStart(this.src, dash);
     if (dash < 0 || this.src.slice(ls, dash).trim() !== '') throw new UnsupportedEditError('cannot remove a nested sequence item');
@@ -512,14 +509,33 @@ function escapeSeg(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function isJsonStyle(map: YAMLMap): boolean {
-  const k = map.items[0]?.key;
-  return !!map.flow && isScalar(k) && k.type === Scalar.QUOTE_DOUBLE;
+/**
+ * How new text in a flow collection is quoted, read from its neighbours: `true` for JSON (keys
+ * and strings double-quoted), 'strings' when only string values are double-quoted (the
+ * kubernetes.io examples' `{name: "x"}` style), false for plain.
+ */
+type Quote = boolean | 'strings';
+
+function quotedString(n: unknown): boolean {
+  return isScalar(n) && typeof n.value === 'string' && n.type === Scalar.QUOTE_DOUBLE;
 }
 
-function isJsonStyleSeq(seq: YAMLSeq): boolean {
-  const v = seq.items.find((i) => isScalar(i) && typeof (i as Scalar).value === 'string');
-  return !!seq.flow && isScalar(v) && v.type === Scalar.QUOTE_DOUBLE;
+function isJsonStyle(map: YAMLMap): Quote {
+  if (!map.flow) return false;
+  if (quotedString(map.items[0]?.key)) return true;
+  return map.items.some((p) => quotedString(p.value)) ? 'strings' : false;
+}
+
+function isJsonStyleSeq(seq: YAMLSeq): Quote {
+  if (!seq.flow) return false;
+  for (const item of seq.items) {
+    if (quotedString(item)) return 'strings';
+    if (isMap(item) && item.flow) {
+      const q = isJsonStyle(item);
+      if (q) return q;
+    }
+  }
+  return false;
 }
 
 const PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*( [A-Za-z0-9_./:@+-]+)*$/;
@@ -528,7 +544,7 @@ const PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*( [A-Za-z0-9_./:@+-]+)*$/;
 const SIMPLE_WORD = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 const YAML11_RESERVED = /^(y|n|yes|no|on|off|true|false|null)$/i;
 
-export function renderScalar(v: unknown, json: boolean): string {
+export function renderScalar(v: unknown, json: Quote): string {
   if (typeof v === 'string') {
     if (!json && SIMPLE_WORD.test(v) && !YAML11_RESERVED.test(v)) return v;
     if (json || !PLAIN_SAFE.test(v) || /:( |$)/.test(v) || v.endsWith(':')) return JSON.stringify(v);
@@ -540,7 +556,7 @@ export function renderScalar(v: unknown, json: boolean): string {
 }
 
 /** A replacement scalar keeps the quoting style of the one it replaces. */
-function renderLike(old: Scalar, v: unknown, json: boolean): string {
+function renderLike(old: Scalar, v: unknown, json: Quote): string {
   if (typeof v === 'string' && !/[\n\r]/.test(v)) {
     if (old.type === Scalar.QUOTE_DOUBLE) return JSON.stringify(v);
     if (old.type === Scalar.QUOTE_SINGLE) return `'${v.replace(/'/g, "''")}'`;
@@ -548,12 +564,12 @@ function renderLike(old: Scalar, v: unknown, json: boolean): string {
   return renderScalar(v, json);
 }
 
-function renderKey(k: string, json: boolean): string {
-  return renderScalar(k, json);
+function renderKey(k: string, json: Quote): string {
+  return renderScalar(k, json === true);
 }
 
 /** Any value in flow style: `{a: 1, b: [x]}` (JSON when the surroundings are JSON). */
-export function renderFlow(v: unknown, json: boolean): string {
+export function renderFlow(v: unknown, json: Quote): string {
   if (Array.isArray(v)) return '[' + v.map((x) => renderFlow(x, json)).join(', ') + ']';
   if (isObj(v)) {
     const inner = Object.entries(v).map(([k, x]) => `${renderKey(k, json)}: ${renderFlow(x, json)}`);

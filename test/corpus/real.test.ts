@@ -58,6 +58,16 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
+function nodeAt(doc: ReturnType<typeof parseAllDocuments>[number], pointer: string): Node | null {
+  let node = doc.contents as Node | null;
+  for (const seg of parsePointer(pointer)) {
+    if (isMap(node)) node = (node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg)?.value ?? null) as Node | null;
+    else if (isSeq(node)) node = (node.items[Number(seg)] ?? null) as Node | null;
+    else return null;
+  }
+  return node;
+}
+
 /** 1-based [first, last] line of the node at pointer in a parsed document. */
 function lineSpan(doc: ReturnType<typeof parseAllDocuments>[number], lc: LineCounter, pointer: string): [number, number] | undefined {
   let node = doc.contents as Node | null;
@@ -128,9 +138,22 @@ describe.skipIf(!present)('real-world corpus', () => {
       const lc = new LineCounter();
       const [doc] = parseAllDocuments(before, { version: '1.1', lineCounter: lc }) as any[];
       const allowed = new Set<number>();
-      for (const e of result.edits.filter((x) => x.document === i && x.op !== 'add')) {
-        const span = lineSpan(doc, lc, e.path);
-        if (span) for (let l = span[0]; l <= span[1]; l++) allowed.add(l);
+      for (const e of result.edits.filter((x) => x.document === i)) {
+        if (e.op !== 'add') {
+          const span = lineSpan(doc, lc, e.path);
+          if (span) for (let l = span[0]; l <= span[1]; l++) allowed.add(l);
+          continue;
+        }
+        // Adding into a flow collection rewrites the line that closes it (`}],` gains an item,
+        // `resources: {}` becomes a block map); nothing else may change.
+        const parent = e.path.slice(0, e.path.lastIndexOf('/'));
+        const node = nodeAt(doc, parent);
+        if ((isMap(node) || isSeq(node)) && node.flow && node.range) {
+          const last = node.items[node.items.length - 1] as any;
+          const lastEnd = (isMap(node) ? last?.value?.range?.[1] ?? last?.key?.range?.[1] : last?.range?.[1]) ?? node.range[0];
+          const from = node.items.length ? lc.linePos(lastEnd).line : lc.linePos(node.range[0]).line;
+          for (let l = from; l <= lc.linePos(node.range[1]).line; l++) allowed.add(l);
+        }
       }
       // A last line without a newline gains one when lines are inserted after it: the one
       // change to an untouched line that appending can require.
