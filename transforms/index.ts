@@ -15,6 +15,9 @@ export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
   'read-only-root-filesystem': () => import('./read-only-root-filesystem.js'),
   'allow-unprivileged-low-ports': () => import('./allow-unprivileged-low-ports.js'),
   'report-unfixable': () => import('./report-unfixable.js'),
+  'run-as-non-root': () => import('./run-as-non-root.js'),
+  'set-memory-limits': () => import('./set-memory-limits.js'),
+  'disable-service-account-token': () => import('./disable-service-account-token.js'),
 };
 
 export async function loadTransform(id: string): Promise<Transform<any> | undefined> {

@@ -53,7 +53,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-progress', 'no progress bar on a terminal')
     .version(version())
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      // Usage errors look like every other error: `kharden: error: unknown option '--bogus'`.
+      outputError: (s, write) => write(`kharden: ${s}`),
+    })
     .showHelpAfterError();
   try {
     program.parse(argv, { from: 'user' });
@@ -121,7 +126,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   const results: FileResult[] = [];
   for (const input of inputs) {
     const text = texts.get(input.file) ?? decodeInput(readInput(input.file), input.file);
-    results.push(hardenText(input.file, text, hardenOptions));
+    results.push(hardenText(input.file, text, withTestFailure(hardenOptions, input.file)));
     progress.tick(input.file);
   }
   progress.done();
@@ -154,7 +159,10 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
     inputs.forEach((input, i) => {
       const r = results[i];
       if (opts.inPlace) {
-        if (r.changed) writes.push({ target: input.file, text: r.output, mode: fs.statSync(input.file).mode & 0o7777 });
+        // Through symbolic links (only ones inside the input tree get here): renaming over the link would replace it with a copy.
+        const real = fs.realpathSync(input.file);
+        if (r.changed && !targets.has(real)) writes.push({ target: real, text: r.output, mode: fs.statSync(real).mode & 0o7777 });
+        targets.add(real);
         return;
       }
       const target = path.join(opts.output!, input.relative);
@@ -171,14 +179,34 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * TEST HOOK, used only by test/bad-input: with KHARDEN_TEST_FAIL_TRANSFORM=<transform-id>:<file-substring>
+ * that transform throws whenever it runs on a file whose path contains the substring, to prove that
+ * an internal failure exits 3, names the transform, file and document, and writes nothing.
+ */
+function withTestFailure(options: HardenOptions, file: string): HardenOptions {
+  const hook = process.env.KHARDEN_TEST_FAIL_TRANSFORM;
+  const at = hook ? hook.indexOf(':') : -1;
+  if (!hook || at < 0 || !file.includes(hook.slice(at + 1))) return options;
+  const id = hook.slice(0, at);
+  const fail = () => {
+    throw new Error(`injected failure (KHARDEN_TEST_FAIL_TRANSFORM=${hook})`);
+  };
+  return { ...options, chain: options.chain.map((link) => (link.id === id ? { ...link, transform: { ...link.transform, run: fail } } : link)) };
+}
+
 /** Joins several files' streams into one, adding `---` between files and a newline where one is missing. */
 export function joinStream(outputs: string[]): string {
   let out = '';
-  for (const text of outputs) {
+  for (const output of outputs) {
+    // A byte-order mark belongs only at the start of the stream; after a `---` it would become part of the first key.
+    const text = out === '' ? output : output.replace(/^\uFEFF/, '');
     if (text === '') continue;
     if (out !== '') {
-      if (!out.endsWith('\n')) out += '\n';
-      if (!/^(---|%)/.test(text.replace(/^(\s*#[^\n]*\n|\s*\n)*/, ''))) out += '---\n';
+      // Separators take the line ending of the file before them, so CRLF files stay CRLF throughout.
+      const eol = out.endsWith('\r\n') || (!out.endsWith('\n') && out.includes('\r\n')) ? '\r\n' : '\n';
+      if (!out.endsWith('\n')) out += eol;
+      if (!/^(---|%)/.test(text.replace(/^(\s*#[^\n]*\n|\s*\n)*/, ''))) out += `---${eol}`;
     }
     out += text;
   }

@@ -1,6 +1,6 @@
 import type { Edit, Json } from './types.js';
 import { formatPointer, parsePointer } from './pointer.js';
-import { deepEqual } from './patch.js';
+import { applyPatchOperation, cloneJson, deepEqual } from './patch.js';
 
 /**
  * A resource field has a type Kubernetes would reject (`securityContext: []`, `containers: "x"`).
@@ -93,4 +93,26 @@ export function ensure(root: unknown, path: string, value: Json, reason: string)
 /** Edit that removes `path` when present. */
 export function ensureAbsent(root: unknown, path: string, reason: string): Edit[] {
   return valueAt(root, path) === undefined ? [] : [{ op: 'remove', path, reason }];
+}
+
+/**
+ * Edits computed against a working copy of the target, so that several `ensure`s under one
+ * missing parent compose (two separate `add /spec/securityContext {…}` would replace each other).
+ */
+export class EditPlan {
+  readonly edits: Edit[] = [];
+  private readonly value: Json;
+  constructor(root: unknown) {
+    this.value = cloneJson(root as Json);
+  }
+  /** The working copy, with every edit planned so far applied. */
+  get current(): Json {
+    return this.value;
+  }
+  set(path: string, value: Json, reason: string): void {
+    for (const e of ensure(this.value, path, value, reason)) {
+      applyPatchOperation(this.value, e);
+      this.edits.push(e);
+    }
+  }
 }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../core/errors.js';
+import { MAX_DOCUMENT_BYTES } from '../yaml/stream.js';
 
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -89,18 +90,36 @@ function walk(dir: string, rootReal: string, rel: string, seen: Set<string>, out
   }
 }
 
+const LIMIT = `${MAX_DOCUMENT_BYTES / 1048576} MiB per file`;
+const tooLarge = (file: string, bytes?: number) =>
+  new InputError({ file }, bytes === undefined ? `input is larger than the limit of ${LIMIT}` : `input is ${(bytes / 1048576).toFixed(0)} MiB; the limit is ${LIMIT}`);
+
 export function readInput(file: string): Uint8Array {
+  let bytes: Buffer;
   try {
-    return fs.readFileSync(file);
+    // Refused before it is read: reading first made a 1 GiB file cost a minute and 5 GB of memory.
+    const size = fs.statSync(file).size;
+    if (size > MAX_DOCUMENT_BYTES) throw tooLarge(file, size);
+    bytes = fs.readFileSync(file);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError({ file }, code === 'EACCES' ? 'cannot read: permission denied' : `cannot read: ${(e as Error).message}`);
   }
+  if (bytes.length > MAX_DOCUMENT_BYTES) throw tooLarge(file, bytes.length);
+  return bytes;
 }
 
 export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let total = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buf.length;
+    // Stop reading at the limit instead of buffering an endless pipe.
+    if (total > MAX_DOCUMENT_BYTES) throw tooLarge('<stdin>');
+    chunks.push(buf);
+  }
   return Buffer.concat(chunks);
 }
 

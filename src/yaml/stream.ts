@@ -2,8 +2,8 @@
  * Reads a YAML stream into documents that remember their exact source slice, so untouched
  * documents are written back byte for byte and edited ones are spliced, never re-printed.
  */
-import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
-import type { Document } from 'yaml';
+import { isCollection, isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
+import type { Document, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
 
 export const PARSE_OPTIONS = {
@@ -58,17 +58,27 @@ export function decodeInput(bytes: Uint8Array, file: string): string {
 }
 
 function firstInvalidUtf8(bytes: Uint8Array): number {
-  const dec = new TextDecoder('utf-8', { fatal: true });
+  // A fresh decoder per probe: in stream mode a decoder carries state from one call to the next.
+  const fails = (end: number, stream: boolean) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream });
+      return false;
+    } catch {
+      return true;
+    }
+  };
   let lo = 0;
   let hi = bytes.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    try {
-      dec.decode(bytes.subarray(0, mid + 1), { stream: true });
-      lo = mid + 1;
-    } catch {
-      hi = mid;
-    }
+    if (fails(mid + 1, true)) hi = mid;
+    else lo = mid + 1;
+  }
+  // An unfinished sequence (`caf\xe9\n`) is noticed only at the byte after it: point at its lead byte.
+  if (lo > 0 && fails(lo, false)) {
+    let i = lo - 1;
+    while (i > 0 && (bytes[i] & 0xc0) === 0x80) i--;
+    return i;
   }
   return lo;
 }
@@ -93,7 +103,9 @@ export function parseStream(text: string, file: string): ParsedStream {
   if (text.length > MAX_DOCUMENT_BYTES) {
     throw new InputError({ file }, `input is ${(text.length / 1048576).toFixed(0)} MiB; the limit is ${MAX_DOCUMENT_BYTES / 1048576} MiB per file`);
   }
-  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter }) as Document.Parsed[] | { empty: true };
+  // uniqueKeys off here: the library compares every key with every other (quadratic: a 1 MB map of
+  // 100k keys took minutes); findDuplicateKey below does the same check in one pass.
+  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, uniqueKeys: false, lineCounter }) as Document.Parsed[] | { empty: true };
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
   const documents: SourceDocument[] = [];
   let prevEnd = 0;
@@ -102,6 +114,11 @@ export function parseStream(text: string, file: string): ParsedStream {
     if (err) {
       const pos = lineCounter.linePos(err.pos[0]);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError(err.code, err.message, text, err.pos[0]));
+    }
+    const dup = findDuplicateKey(doc);
+    if (dup) {
+      const pos = lineCounter.linePos(dup.range![0]);
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, dup.range![0]));
     }
     if (text.includes('{{')) {
       // `{{ .Values.x }}` as a key parses as a map used as a key: never Kubernetes, always a template leftover.
@@ -128,6 +145,27 @@ export function parseStream(text: string, file: string): ParsedStream {
     prevEnd = end;
   });
   return { file, text, eol: detectEol(text), documents, lineCol: (offset) => lineCounter.linePos(offset) };
+}
+
+/** The first key that repeats an earlier scalar key of the same map (what `uniqueKeys: true` reports), in linear time. */
+function findDuplicateKey(doc: Document.Parsed): Scalar | undefined {
+  let dup: Scalar | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        // Merge keys (`<<`) read as symbols and may repeat, as in the library's own check.
+        if (!isScalar(key) || typeof key.value === 'symbol') continue;
+        if (seen.has(key.value)) {
+          dup = key;
+          return visit.BREAK;
+        }
+        seen.add(key.value);
+      }
+    },
+  });
+  return dup;
 }
 
 function detectEol(text: string): '\n' | '\r\n' {

@@ -516,8 +516,9 @@ function escapeSeg(s: string): string {
  */
 type Quote = boolean | 'strings';
 
+/** A double-quoted string that would read the same unquoted: quoting there is a style choice. */
 function quotedString(n: unknown): boolean {
-  return isScalar(n) && typeof n.value === 'string' && n.type === Scalar.QUOTE_DOUBLE;
+  return isScalar(n) && typeof n.value === 'string' && n.type === Scalar.QUOTE_DOUBLE && renderScalar(n.value, false) === n.value;
 }
 
 function isJsonStyle(map: YAMLMap): Quote {

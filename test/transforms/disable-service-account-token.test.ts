@@ -1,0 +1,4 @@
+import transform from '../../transforms/disable-service-account-token.js';
+import { runTransformFixtures } from '../helpers/harness.js';
+
+runTransformFixtures(transform);

@@ -1,0 +1,212 @@
+/**
+ * Well-known container images and the non-root identity they are built to run as.
+ *
+ * Plain data, shared by transforms: `run-as-non-root` reads `uid`/`gid` (so a pod runs as the
+ * user that owns the image's files instead of an arbitrary UID), the read-only root filesystem
+ * transform reads `writablePaths` (where to mount an emptyDir). The first entry that matches
+ * wins, so specific entries (`bitnami/nginx`, `nginx-unprivileged`) come before general ones.
+ *
+ * Every UID/GID below is cited: the upstream Dockerfile line that creates the user, or the
+ * upstream manifests/chart that run the image. Keep it that way when adding an entry.
+ */
+
+export interface KnownImage {
+  /**
+   * A RegExp source tested against the image *repository*: registry and path, without tag or
+   * digest (`docker.io/library/nginx:1.27@sha256:…` → `docker.io/library/nginx`).
+   * Anchor it on a path boundary: `(^|/)nginx$`, `(^|/)bitnami/`.
+   */
+  match: string;
+  /** The numeric user the image's files belong to. Absent: the image has no dedicated user, any non-root UID works. */
+  uid?: number;
+  /** Its primary group. */
+  gid?: number;
+  /**
+   * Directories the process writes at run time whose image content is not needed (caches, PID
+   * and socket directories, data directories that start empty), so an emptyDir can be mounted
+   * there when the root filesystem is read-only.
+   */
+  writablePaths?: string[];
+  /** Something a platform engineer should know when running it as non-root. */
+  note?: string;
+}
+
+export const KNOWN_IMAGES: readonly KnownImage[] = [
+  // Bitnami images run as 1001 ("USER 1001" in every bitnami/containers Dockerfile); their Helm
+  // charts set runAsUser/runAsGroup/fsGroup 1001: https://github.com/bitnami/containers and
+  // https://docs.bitnami.com/kubernetes/faq/troubleshooting/use-non-root-containers/
+  // Before nginx/redis/postgres…, so bitnami/nginx is not taken for the official nginx image.
+  {
+    match: '(^|/)bitnami(legacy|secure)?/',
+    uid: 1001,
+    gid: 1001,
+    writablePaths: ['/tmp'],
+    note: 'Bitnami images are built to run as 1001; each app also writes under /opt/bitnami/<app>/{tmp,logs,conf}',
+  },
+  // https://github.com/nginxinc/docker-nginx-unprivileged Dockerfile: `ARG UID=101`, `ARG GID=101`;
+  // it listens on 8080 and keeps its PID file and temp paths in /tmp.
+  {
+    match: '(^|/)nginxinc/nginx-unprivileged$',
+    uid: 101,
+    gid: 101,
+    writablePaths: ['/tmp'],
+  },
+  // Official image, https://github.com/nginxinc/docker-nginx (mainline/debian/Dockerfile):
+  // `groupadd --system --gid 101 nginx` / `useradd --system --gid nginx … --uid 101 nginx`.
+  {
+    match: '(^|/)nginx$',
+    uid: 101,
+    gid: 101,
+    writablePaths: ['/var/cache/nginx', '/var/run', '/tmp'],
+    note: 'the official image listens on port 80: as UID 101 that needs a runtime that allows unprivileged low ports (net.ipv4.ip_unprivileged_port_start=0, the containerd 2 and Docker default) or a listen port >= 1024; nginxinc/nginx-unprivileged is built for this',
+  },
+  // registry.k8s.io/ingress-nginx/controller: the upstream deploy manifests run it with
+  // runAsUser 101, runAsGroup 82 (https://github.com/kubernetes/ingress-nginx, deploy/static/provider/cloud/deploy.yaml).
+  {
+    match: '(^|/)ingress-nginx/controller(-chroot)?$',
+    uid: 101,
+    gid: 82,
+  },
+  // https://github.com/grafana/grafana Dockerfile: `ARG GF_UID="472"`; the grafana Helm chart
+  // (grafana/helm-charts, values.yaml) runs it with runAsUser/runAsGroup/fsGroup 472.
+  {
+    match: '(^|/)grafana/grafana(-oss|-enterprise)?$',
+    uid: 472,
+    gid: 472,
+    writablePaths: ['/var/lib/grafana'],
+  },
+  // Prometheus project images are built `USER nobody` on busybox, where nobody is 65534:65534
+  // (https://github.com/prometheus/prometheus/blob/main/Dockerfile, likewise alertmanager and the exporters);
+  // kube-prometheus runs them with runAsUser/runAsGroup 65534.
+  {
+    match: '(^|/)prom(etheus)?/prometheus$',
+    uid: 65534,
+    gid: 65534,
+    writablePaths: ['/prometheus'],
+  },
+  {
+    match: '(^|/)prom(etheus)?/alertmanager$',
+    uid: 65534,
+    gid: 65534,
+    writablePaths: ['/alertmanager'],
+  },
+  {
+    match: '(^|/)prom(etheus)?/(node-exporter|pushgateway|blackbox-exporter)$',
+    uid: 65534,
+    gid: 65534,
+  },
+  // registry.k8s.io/kube-state-metrics/kube-state-metrics: the upstream examples run it with
+  // runAsUser/runAsGroup 65534 (https://github.com/kubernetes/kube-state-metrics, examples/standard/deployment.yaml).
+  {
+    match: '(^|/)kube-state-metrics$',
+    uid: 65534,
+    gid: 65534,
+  },
+  // https://github.com/docker-library/redis Dockerfile: `groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis`.
+  {
+    match: '(^|/)redis$',
+    uid: 999,
+    gid: 999,
+    writablePaths: ['/data'],
+    note: 'the alpine variants create redis as 999 with group 1000; /data belongs to the user either way',
+  },
+  // https://github.com/docker-library/postgres Dockerfile: `groupadd -r postgres --gid=999; useradd -r -g postgres --uid=999`.
+  {
+    match: '(^|/)postgres$',
+    uid: 999,
+    gid: 999,
+    writablePaths: ['/var/lib/postgresql/data', '/var/run/postgresql'],
+    note: 'the alpine variants use 70:70; the entrypoint supports any UID (nss_wrapper) and the data and socket directories are world-writable with the sticky bit, so 999 works on both',
+  },
+  // https://github.com/docker-library/mysql Dockerfile: `groupadd --system --gid 999 mysql; useradd --system --uid 999 --gid 999`.
+  {
+    match: '(^|/)mysql$',
+    uid: 999,
+    gid: 999,
+    writablePaths: ['/var/lib/mysql', '/var/run/mysqld', '/tmp'],
+  },
+  // https://github.com/MariaDB/mariadb-docker Dockerfile: `groupadd --gid 999 -r mysql; useradd -r -g mysql mysql … --uid 999`.
+  {
+    match: '(^|/)mariadb$',
+    uid: 999,
+    gid: 999,
+    writablePaths: ['/var/lib/mysql', '/run/mysqld', '/tmp'],
+  },
+  // https://github.com/docker-library/mongo Dockerfile: `groupadd --gid 999 --system mongodb; useradd --uid 999 --system --gid mongodb`.
+  {
+    match: '(^|/)mongo$',
+    uid: 999,
+    gid: 999,
+    writablePaths: ['/data/db', '/data/configdb', '/tmp'],
+  },
+  // https://github.com/docker-library/rabbitmq Dockerfile: `groupadd --gid 999 --system rabbitmq; useradd --uid 999 --system --gid rabbitmq`.
+  {
+    match: '(^|/)rabbitmq$',
+    uid: 999,
+    gid: 999,
+    writablePaths: ['/var/lib/rabbitmq'],
+  },
+  // https://github.com/docker-library/memcached Dockerfile: `groupadd --system --gid 11211 memcache; useradd --system --gid memcache --uid 11211 memcache`.
+  {
+    match: '(^|/)memcached$',
+    uid: 11211,
+    gid: 11211,
+  },
+  // https://github.com/elastic/elasticsearch (distribution/docker Dockerfile): `groupadd -g 1000 elasticsearch; adduser -u 1000 -g 1000 …`;
+  // the elastic Helm chart runs it with runAsUser 1000, fsGroup 1000.
+  {
+    match: '(^|/)elasticsearch(/elasticsearch)?$',
+    uid: 1000,
+    gid: 1000,
+    writablePaths: ['/usr/share/elasticsearch/data', '/usr/share/elasticsearch/logs', '/tmp'],
+  },
+  // https://github.com/kubernetes/kubernetes/blob/master/build/pause/Dockerfile: `USER 65535:65535`.
+  {
+    match: '(^|/)pause$',
+    uid: 65535,
+    gid: 65535,
+  },
+  // https://github.com/GoogleContainerTools/distroless: every image has the "nonroot" user
+  // 65532:65532 (the `:nonroot` tags run as it; the others run as root but work as 65532).
+  {
+    match: '(^|/)distroless/',
+    uid: 65532,
+    gid: 65532,
+  },
+  // https://edu.chainguard.dev/chainguard/chainguard-images/: images run as the nonroot user 65532
+  // (the `-dev` variants run as root but have the same user).
+  {
+    match: '^cgr\\.dev/chainguard/',
+    uid: 65532,
+    gid: 65532,
+  },
+  // busybox (https://github.com/docker-library/busybox) has no application user and owns no
+  // files a process must write: any non-root UID runs it.
+  {
+    match: '(^|/)busybox$',
+    note: 'no application user; any non-root UID works for commands that write only to mounted volumes',
+  },
+];
+
+/** The repository part of an image reference: registry and path, without tag or digest. */
+export function imageRepository(image: string): string {
+  let ref = image.trim();
+  const at = ref.indexOf('@');
+  if (at >= 0) ref = ref.slice(0, at);
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/')) ref = ref.slice(0, colon);
+  return ref;
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** The first table entry whose `match` matches the image's repository, if any. */
+export function findKnownImage(image: unknown, table: readonly KnownImage[] = KNOWN_IMAGES): KnownImage | undefined {
+  if (typeof image !== 'string' || image.trim() === '') return undefined;
+  const repo = imageRepository(image);
+  return table.find((e) => {
+    let re = compiled.get(e.match);
+    if (!re) compiled.set(e.match, (re = new RegExp(e.match)));
+    return re.test(repo);
+  });
+}
