@@ -1,0 +1,92 @@
+/**
+ * Over ../shared/corpus/real: every workload without an unfixable finding comes out at
+ * `restricted`, judged by the Pod Security Standards evaluator (src/pss, itself checked against
+ * every upstream PSA fixture), and the report's before/after levels agree with that evaluator.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { hardenText } from '../../src/core/engine.js';
+import type { FileResult, HardenOptions } from '../../src/core/engine.js';
+import { InputError } from '../../src/core/errors.js';
+import { decodeInput, parseStream } from '../../src/yaml/stream.js';
+import { resolveProfile } from '../../src/profiles/resolve.js';
+import { loadProfileFile } from '../../src/io/profiles.js';
+import { evaluatePod } from '../../src/pss/index.js';
+import { buildReport } from '../../src/report/build.js';
+import { summarizePss } from '../../src/report/pss-summary.js';
+import { getAt } from '../../src/core/pointer.js';
+import { SHARED } from '../helpers/harness.js';
+import { UNFIXABLE } from '../helpers/unfixable.js';
+
+const ROOT = path.join(SHARED, 'corpus/real');
+const present = fs.existsSync(ROOT);
+if (!present) console.warn(`skipping corpus PSS levels: ${ROOT} is absent`);
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir).sort().flatMap((n) => {
+    const f = path.join(dir, n);
+    return fs.statSync(f).isDirectory() ? listFiles(f) : /\.(ya?ml|json)$/i.test(n) ? [f] : [];
+  });
+}
+
+let options: HardenOptions;
+const results: FileResult[] = [];
+beforeAll(async () => {
+  const p = await resolveProfile('restricted', loadProfileFile);
+  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations };
+  for (const f of present ? listFiles(ROOT) : []) {
+    try {
+      results.push(hardenText(f, decodeInput(fs.readFileSync(f), f), options));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+  }
+});
+
+describe.skipIf(!present)('Pod Security levels over the real corpus', () => {
+  test('every workload reaches restricted or carries an unfixable finding for what still fails', () => {
+    let workloads = 0;
+    let restricted = 0;
+    const problems: string[] = [];
+    for (const r of results) {
+      const out = parseStream(r.output, r.file);
+      for (const w of r.workloads) {
+        workloads++;
+        const doc = out.documents[w.document].value;
+        const template = getAt(doc, w.templatePath) as Record<string, unknown>;
+        const verdict = evaluatePod(template.metadata, template.spec);
+        if (verdict.level === 'restricted') {
+          restricted++;
+          continue;
+        }
+        for (const check of new Set(verdict.failures.map((f) => f.check))) {
+          const reported = r.findings.some((f) => f.document === w.document && f.pssCheck === check && f.resource?.path === w.resource.path);
+          if (!UNFIXABLE.has(check) || !reported) problems.push(`${path.relative(ROOT, r.file)} doc ${w.document} ${w.resource.kind}/${w.resource.name}: ${check}${reported ? '' : ' (no finding)'}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(workloads).toBeGreaterThan(300);
+    console.log(`corpus: ${workloads} workloads, ${restricted} at restricted after hardening`);
+  });
+
+  test("the report's before/after levels agree with the evaluator", () => {
+    const report = buildReport(results, { version: 'test', profile: 'restricted', pss: summarizePss });
+    let checked = 0;
+    for (const r of results) {
+      const input = parseStream(r.input, r.file);
+      const out = parseStream(r.output, r.file);
+      for (const w of r.workloads) {
+        const res = report.resources.find((x) => x.file === r.file && x.document === w.document && x.path === w.resource.path);
+        expect(res?.pss).toBeDefined();
+        const tb = getAt(input.documents[w.document].value, w.templatePath) as Record<string, unknown>;
+        const ta = getAt(out.documents[w.document].value, w.templatePath) as Record<string, unknown>;
+        expect(res!.pss!.before).toBe(evaluatePod(tb.metadata, tb.spec).level);
+        expect(res!.pss!.after).toBe(evaluatePod(ta.metadata, ta.spec).level);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+});
