@@ -71,6 +71,20 @@ describe.skipIf(!present)('Pod Security levels over the real corpus', () => {
     console.log(`corpus: ${workloads} workloads, ${restricted} at restricted after hardening`);
   });
 
+  test('no edit lands outside a pod template spec or its metadata annotations', () => {
+    let edits = 0;
+    for (const r of results) {
+      for (const e of r.edits) {
+        const w = r.workloads.find((x) => x.document === e.document && x.resource.path === e.resource.path);
+        expect(w, `${r.file}: edit ${e.path} on a resource without a pod template`).toBeDefined();
+        const ok = e.path.startsWith(`${w!.templatePath}/spec/`) || e.path.startsWith(`${w!.templatePath}/metadata/annotations/`);
+        expect(ok, `${r.file} document ${e.document}: ${e.transform} edits ${e.path}`).toBe(true);
+        edits++;
+      }
+    }
+    expect(edits).toBeGreaterThan(1000);
+  });
+
   test("the report's before/after levels agree with the evaluator", () => {
     const report = buildReport(results, { version: 'test', profile: 'restricted', pss: summarizePss });
     let checked = 0;
