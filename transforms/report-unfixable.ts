@@ -1,6 +1,7 @@
 import type { Finding, Json, Target, Transform } from '../src/core/types.js';
 import { containersOf, isPlainObject, listAt, mapAt } from './util.js';
 import { isSkipped } from './util.js';
+import { SYSCTLS_ALLOWED } from '../src/pss/checks.js';
 
 const ID = 'report-unfixable';
 const PRIVILEGED_NS = 'run it in a namespace labelled pod-security.kubernetes.io/enforce: privileged and exempt the workload with kharden.dev/skip: report-unfixable';
@@ -8,27 +9,6 @@ const PRIVILEGED_NS = 'run it in a namespace labelled pod-security.kubernetes.io
 /** Volume sources the restricted level allows (upstream restrictedVolumes, `image` since 1.31). */
 const ALLOWED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret']);
 
-/** Safe sysctls, as the latest upstream sysctls check allows them. */
-export const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced',
-  'net.ipv4.ip_local_port_range',
-  'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range',
-  'net.ipv4.ip_unprivileged_port_start',
-  // policy v1.27
-  'net.ipv4.ip_local_reserved_ports',
-  // v1.29
-  'net.ipv4.tcp_keepalive_time',
-  'net.ipv4.tcp_fin_timeout',
-  'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes',
-  // v1.32
-  'net.ipv4.tcp_rmem',
-  'net.ipv4.tcp_wmem',
-  // latest (the upstream v1.37 pass fixture sysctls1)
-  'net.ipv4.tcp_slow_start_after_idle',
-  'net.ipv4.tcp_notsent_lowat',
-]);
 
 const HOST_NAMESPACES: [field: string, code: string, what: string, instead: string][] = [
   ['hostNetwork', 'hostNetworkUnfixable', "the node's network namespace: it can see and bind every node interface and reach node-local services", 'If the pod only needs to be reachable, remove hostNetwork and expose it through a Service'],
@@ -101,7 +81,7 @@ const transform: Transform<{}> = {
     const sysctls = listAt(t, '/spec/securityContext/sysctls');
     sysctls.forEach((s, i) => {
       const name = isPlainObject(s) ? s.name : undefined;
-      if (typeof name !== 'string' || SAFE_SYSCTLS.has(name)) return;
+      if (typeof name !== 'string' || SYSCTLS_ALLOWED.has(name)) return;
       findings.push({
         code: 'unsafeSysctlUnfixable',
         severity: 'error',

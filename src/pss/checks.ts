@@ -422,7 +422,8 @@ const seccompProfileBaseline: Check = {
   },
 };
 
-const SYSCTLS_ALLOWED = new Set([
+/** Safe sysctls, as the latest upstream sysctls check allows them. */
+export const SYSCTLS_ALLOWED: ReadonlySet<string> = new Set([
   // v1.0
   'kernel.shm_rmid_forced',
   'net.ipv4.ip_local_port_range',
