@@ -159,7 +159,8 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
     inputs.forEach((input, i) => {
       const r = results[i];
       if (opts.inPlace) {
-        // Through symbolic links (only ones inside the input tree get here): renaming over the link would replace it with a copy.
+        // Write through a symbolic link (renaming over it would replace the link with a copy); links met in a
+        // directory walk all point inside it (collectInputs skips the others), and each real file is written once.
         const real = fs.realpathSync(input.file);
         if (r.changed && !targets.has(real)) writes.push({ target: real, text: r.output, mode: fs.statSync(real).mode & 0o7777 });
         targets.add(real);

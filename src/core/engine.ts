@@ -11,7 +11,7 @@ import { InputError, TransformError } from './errors.js';
 import { InvalidShapeError, isPlainObject } from './ensure.js';
 import { containersOf, findShapeProblem, podTemplatePaths, resourcesOf } from './resources.js';
 import type { PodTemplateLocation, ResourceEntry } from './resources.js';
-import { parseStream, PARSE_OPTIONS } from '../yaml/stream.js';
+import { findDuplicateKey, parseStream, PARSE_OPTIONS } from '../yaml/stream.js';
 import type { ParsedStream, SourceDocument } from '../yaml/stream.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import { offsetOf } from '../yaml/locate.js';
@@ -304,7 +304,7 @@ function writeDocument(stream: ParsedStream, sd: SourceDocument, working: JsonOb
   // Safety net: the written text must read back as exactly the edited value.
   const check = parseAllDocuments(next, PARSE_OPTIONS);
   const docs = Array.isArray(check) ? check : [];
-  const ok = docs.length === 1 && docs[0].errors.length === 0 && deepEqual(docs[0].toJS({ maxAliasCount: 100 }), working);
+  const ok = docs.length === 1 && docs[0].errors.length === 0 && !findDuplicateKey(docs[0]) && deepEqual(docs[0].toJS({ maxAliasCount: 100 }), working);
   if (!ok) {
     if (process.env.KHARDEN_DEBUG) process.stderr.write(`--- written text ---\n${next}\n--- end ---\n`);
     throw new Error(`internal error: the edited text of ${file} document ${sd.index} does not read back as the edited value; nothing was written (please report this with the input)`);

@@ -6,10 +6,12 @@ import { isCollection, isScalar, LineCounter, parseAllDocuments, visit } from 'y
 import type { Document, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
 
+/** How every stream is read. Duplicate keys are checked separately, in one pass: findDuplicateKey. */
 export const PARSE_OPTIONS = {
   // Kubernetes reads YAML 1.1 (0400 is octal, `yes` is true); reading it the same way keeps our view honest.
   version: '1.1',
-  uniqueKeys: true,
+  // The library's own check compares every key with every other (quadratic on huge maps).
+  uniqueKeys: false,
   strict: true,
   prettyErrors: false,
   keepSourceTokens: false,
@@ -103,9 +105,7 @@ export function parseStream(text: string, file: string): ParsedStream {
   if (text.length > MAX_DOCUMENT_BYTES) {
     throw new InputError({ file }, `input is ${(text.length / 1048576).toFixed(0)} MiB; the limit is ${MAX_DOCUMENT_BYTES / 1048576} MiB per file`);
   }
-  // uniqueKeys off here: the library compares every key with every other (quadratic: a 1 MB map of
-  // 100k keys took minutes); findDuplicateKey below does the same check in one pass.
-  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, uniqueKeys: false, lineCounter }) as Document.Parsed[] | { empty: true };
+  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter }) as Document.Parsed[] | { empty: true };
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
   const documents: SourceDocument[] = [];
   let prevEnd = 0;
@@ -148,7 +148,7 @@ export function parseStream(text: string, file: string): ParsedStream {
 }
 
 /** The first key that repeats an earlier scalar key of the same map (what `uniqueKeys: true` reports), in linear time. */
-function findDuplicateKey(doc: Document.Parsed): Scalar | undefined {
+export function findDuplicateKey(doc: Document.Parsed): Scalar | undefined {
   let dup: Scalar | undefined;
   visit(doc, {
     Map(_, map) {
@@ -182,7 +182,9 @@ function explainSyntaxError(code: string, message: string, text: string, offset:
     return `${first} — this looks like an unrendered Helm/Go template ("{{ … }}"); render it first (helm template …) and pass the output`;
   }
   if (code === 'DUPLICATE_KEY') return `${first} — duplicate keys are ambiguous (Kubernetes and YAML tools disagree on which wins); remove one`;
-  if (code === 'TAB_AS_INDENT' || /\t/.test(line.slice(0, line.length - line.trimStart().length))) return `${first} — tabs are not allowed for indentation in YAML`;
+  if (code === 'TAB_AS_INDENT' || /\t/.test(line.slice(0, line.length - line.trimStart().length))) {
+    return /tab/i.test(first) ? `${first} (YAML indents with spaces only)` : `${first} — tabs are not allowed for indentation in YAML`;
+  }
   if (/^\s*[{[]/.test(line) && code === 'UNEXPECTED_TOKEN') return `${first} — several JSON values in one file (NDJSON?) need "---" between them`;
   return first;
 }
