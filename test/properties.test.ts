@@ -1,7 +1,7 @@
 /**
  * Property tests over generated workloads with random existing security settings, written in
  * random YAML styles: hardening never throws anything but a typed error, is idempotent, keeps
- * comments, and never edits outside a pod template.
+ * comments, never edits outside a pod template, and never lowers the Pod Security level.
  */
 import { describe, expect, test, beforeAll } from 'vitest';
 import fc from 'fast-check';
@@ -11,6 +11,10 @@ import type { HardenOptions } from '../src/core/engine.js';
 import { resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
 import { commentLines } from './helpers/harness.js';
+import { evaluatePod } from '../src/pss/index.js';
+import { getAt } from '../src/core/pointer.js';
+
+const RANK = { privileged: 0, baseline: 1, restricted: 2 } as const;
 
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
 const caps = fc.constantFrom('ALL', 'all', 'NET_ADMIN', 'SYS_ADMIN', 'NET_BIND_SERVICE', 'CHOWN', 'NET_RAW');
@@ -87,6 +91,10 @@ describe('properties of hardening generated workloads', () => {
         for (const c of commentLines(text)) expect(kept.has(c)).toBe(true);
         const templatePrefix = w.kind === 'Pod' ? '' : w.kind === 'CronJob' ? '/spec/jobTemplate/spec/template' : '/spec/template';
         for (const e of r.edits) expect(e.path.startsWith(`${templatePrefix}/spec/`) || e.path.startsWith(`${templatePrefix}/metadata/annotations`)).toBe(true);
+        // The Pod Security level never drops.
+        const before = getAt(w, templatePrefix) as any;
+        const after = getAt(YAML.parse(r.output), templatePrefix) as any;
+        expect(RANK[evaluatePod(after.metadata, after.spec).level]).toBeGreaterThanOrEqual(RANK[evaluatePod(before.metadata, before.spec).level]);
         if (s.crlf && r.output !== text) expect(r.output.replace(/\r\n/g, '')).not.toContain('\n');
         YAML.parseAllDocuments(r.output).forEach((d) => expect(d.errors).toEqual([]));
       }),
