@@ -1,6 +1,6 @@
-import type { Edit, Finding, Json, Target, Transform } from '../src/core/types.js';
+import type { Finding, Json, Target, Transform } from '../src/core/types.js';
 import type { ContainerRef } from '../src/core/resources.js';
-import { containersOf, ensure, isSkipped, listAt, mapAt, obj, targetsWindowsNodes } from './util.js';
+import { containersOf, isSkipped, listAt, mapAt, obj, targetsWindowsNodes } from './util.js';
 import { EditPlan } from '../src/core/ensure.js';
 import { findKnownImage, imageRepository } from './data/known-images.js';
 import type { KnownImage } from './data/known-images.js';

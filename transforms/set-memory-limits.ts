@@ -1,5 +1,5 @@
-import type { Edit, Finding, Json, Target, Transform } from '../src/core/types.js';
-import { containersOf, ensure, mapAt } from './util.js';
+import type { Finding, Json, Target, Transform } from '../src/core/types.js';
+import { containersOf, mapAt } from './util.js';
 import { EditPlan } from '../src/core/ensure.js';
 import { compareQuantity, parseQuantity } from './data/quantity.js';
 

@@ -10,7 +10,7 @@ import { applyPatchOperation, cloneJson, deepEqual, PatchError } from './patch.j
 import { InputError, TransformError } from './errors.js';
 import { InvalidShapeError, isPlainObject } from './ensure.js';
 import { containersOf, findShapeProblem, podTemplatePaths, resourcesOf } from './resources.js';
-import type { PodTemplateLocation, ResourceEntry } from './resources.js';
+import type { PodTemplateLocation } from './resources.js';
 import { findDuplicateKey, parseStream, PARSE_OPTIONS } from '../yaml/stream.js';
 import type { ParsedStream, SourceDocument } from '../yaml/stream.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
@@ -234,14 +234,14 @@ function hardenDocument(
         }
         for (const f of result.findings) {
           // A skipped container gets no findings from the transform it opted out of.
-          if (skippedContainers.length && skippedContainers.includes(containerNameAt(snapshot, target, f.path ?? '') ?? '\u0000')) continue;
+          if (skippedContainers.length && skippedContainers.includes(containerNameAt(target, f.path ?? '') ?? '\u0000')) continue;
           const abs = r.path + target.path + (f.path ?? '');
           findings.push({ ...f, path: abs, transform: link.id, file, document: sd.index, resource: info, line: lineOfPath(abs) });
         }
         for (const edit of result.edits) {
           if (!edit.path.startsWith('/') && edit.path !== '') throw new TransformError(link.id, { file, document: sd.index }, new Error(`edit path ${JSON.stringify(edit.path)} is not a JSON Pointer`));
           const abs = r.path + target.path + edit.path;
-          const containerName = containerNameAt(snapshot, target, edit.path);
+          const containerName = containerNameAt(target, edit.path);
           const skipped = skipFor(skips, link.id, containerName);
           if (skipped) {
             findings.push({ transform: link.id, file, document: sd.index, resource: info, code: 'skippedByAnnotation', severity: 'info', message: `not applied (${edit.op} ${abs}) because of annotation ${skipped}: ${edit.reason}`, path: abs, line: lineOfPath(abs) });
@@ -330,13 +330,12 @@ function targetsFor(scope: Scope, resource: JsonObject, templates: string[]): Ta
 }
 
 /** The name of the container an edit lands in, when it lands in one. */
-function containerNameAt(resource: JsonObject, target: Target, editPath: string): string | undefined {
+function containerNameAt(target: Target, editPath: string): string | undefined {
   if (target.scope === 'container') return typeof target.container?.name === 'string' ? target.container.name : undefined;
   if (target.scope !== 'podTemplate') return undefined;
   const m = /^\/spec\/(containers|initContainers|ephemeralContainers)\/(\d+)/.exec(editPath);
   if (!m) return undefined;
   const c = (target.template as any)?.spec?.[m[1]]?.[Number(m[2])];
-  void resource;
   return typeof c?.name === 'string' ? c.name : undefined;
 }
 
