@@ -73,7 +73,7 @@ function render(obj: unknown, s: { indent: number; indentSeq: boolean; flowLevel
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations };
+  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
 });
 
 describe('properties of hardening generated workloads', () => {

@@ -2,8 +2,8 @@
  * Reads a YAML stream into documents that remember their exact source slice, so untouched
  * documents are written back byte for byte and edited ones are spliced, never re-printed.
  */
-import { isCollection, isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
-import type { Document, Scalar } from 'yaml';
+import { Composer, isCollection, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
+import type { Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
 
 /** How every stream is read. Duplicate keys are checked separately, in one pass: findDuplicateKey. */
@@ -99,17 +99,38 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
   return { line, col: offset - last };
 }
 
-/** Parses a whole stream. Any syntax error stops with an InputError naming file, document and line:col. */
-export function parseStream(text: string, file: string): ParsedStream {
-  const lineCounter = new LineCounter();
+/**
+ * Reads a stream one document at a time (the yaml Composer is a generator), so the syntax tree of
+ * a document can be dropped once it has been hardened: memory stays near one document's worth of
+ * tree instead of the whole stream's. Any syntax error stops with an InputError naming file,
+ * document and line:col.
+ */
+export function readStream(text: string, file: string): Omit<ParsedStream, 'documents'> & { documents(): Generator<SourceDocument> } {
   if (text.length > MAX_DOCUMENT_BYTES) {
     throw new InputError({ file }, `input is ${(text.length / 1048576).toFixed(0)} MiB; the limit is ${MAX_DOCUMENT_BYTES / 1048576} MiB per file`);
   }
-  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter }) as Document.Parsed[] | { empty: true };
-  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
-  const documents: SourceDocument[] = [];
-  let prevEnd = 0;
-  list.forEach((doc, index) => {
+  const lineCounter = new LineCounter();
+  const hasTemplateBraces = text.includes('{{');
+  const lineColOf = (offset: number) => lineCounter.linePos(offset);
+  function* documents(): Generator<SourceDocument> {
+    const composer = new Composer<ParsedNode, true>({ ...PARSE_OPTIONS });
+    const parser = new Parser(lineCounter.addNewLine);
+    let pending: { doc: Document.Parsed; index: number; start: number } | undefined;
+    let index = 0;
+    let start = 0;
+    const finish = (p: NonNullable<typeof pending>, end: number): SourceDocument => ({ index: p.index, start: p.start, end, doc: p.doc, value: valueOf(p.doc, p.index) });
+    for (const doc of composer.compose(parser.parse(text))) {
+      check(doc as Document.Parsed, index);
+      if (pending) {
+        const end = pending.doc.range[2];
+        yield finish(pending, end);
+        start = end;
+      }
+      pending = { doc: doc as Document.Parsed, index: index++, start };
+    }
+    if (pending) yield finish(pending, text.length);
+  }
+  function check(doc: Document.Parsed, index: number): void {
     const err = doc.errors[0];
     if (err) {
       const pos = lineCounter.linePos(err.pos[0]);
@@ -120,7 +141,7 @@ export function parseStream(text: string, file: string): ParsedStream {
       const pos = lineCounter.linePos(dup.range![0]);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, dup.range![0]));
     }
-    if (text.includes('{{')) {
+    if (hasTemplateBraces) {
       // `{{ .Values.x }}` as a key parses as a map used as a key: never Kubernetes, always a template leftover.
       visit(doc, {
         Pair(_, pair) {
@@ -133,39 +154,49 @@ export function parseStream(text: string, file: string): ParsedStream {
         },
       });
     }
-    const end = index === list.length - 1 ? text.length : doc.range[2];
-    let value: unknown;
+  }
+  function valueOf(doc: Document.Parsed, index: number): unknown {
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
       const pos = lineCounter.linePos(doc.range[0]);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `${(e as Error).message} (alias expansion is bounded to protect against "billion laughs" documents)`);
     }
-    documents.push({ index, start: prevEnd, end, doc, value });
-    prevEnd = end;
-  });
-  return { file, text, eol: detectEol(text), documents, lineCol: (offset) => lineCounter.linePos(offset) };
+  }
+  return { file, text, eol: detectEol(text), documents, lineCol: lineColOf };
+}
+
+/** Parses a whole stream into a list of documents (see readStream). */
+export function parseStream(text: string, file: string): ParsedStream {
+  const reader = readStream(text, file);
+  return { ...reader, documents: [...reader.documents()] };
 }
 
 /** The first key that repeats an earlier scalar key of the same map (what `uniqueKeys: true` reports), in linear time. */
 export function findDuplicateKey(doc: Document.Parsed): Scalar | undefined {
-  let dup: Scalar | undefined;
-  visit(doc, {
-    Map(_, map) {
+  // A plain recursive walk: the library's visit() costs several times more on large streams.
+  const walk = (node: unknown): Scalar | undefined => {
+    if (isMap(node)) {
       const seen = new Set<unknown>();
-      for (const pair of map.items) {
+      for (const pair of node.items) {
         const key = pair.key;
         // Merge keys (`<<`) read as symbols and may repeat, as in the library's own check.
-        if (!isScalar(key) || typeof key.value === 'symbol') continue;
-        if (seen.has(key.value)) {
-          dup = key;
-          return visit.BREAK;
+        if (isScalar(key) && typeof key.value !== 'symbol') {
+          if (seen.has(key.value)) return key;
+          seen.add(key.value);
         }
-        seen.add(key.value);
+        const found = walk(pair.value);
+        if (found) return found;
       }
-    },
-  });
-  return dup;
+    } else if (isSeq(node)) {
+      for (const item of node.items) {
+        const found = walk(item);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.contents);
 }
 
 function detectEol(text: string): '\n' | '\r\n' {

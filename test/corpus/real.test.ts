@@ -90,7 +90,7 @@ function lineSpan(doc: ReturnType<typeof parseAllDocuments>[number], lc: LineCou
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations };
+  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
 });
 
 describe.skipIf(!present)('real-world corpus', () => {

@@ -25,7 +25,7 @@ export function chainOf(transform: Transform<any>, options: Record<string, unkno
 }
 
 export function harden(text: string, chain: ChainLink[], file = 'input.yaml'): FileResult {
-  return hardenText(file, text, { chain, podTemplateLocations: BUILTIN_POD_TEMPLATE_LOCATIONS });
+  return hardenText(file, text, { chain, podTemplateLocations: BUILTIN_POD_TEMPLATE_LOCATIONS, freezeTargets: true });
 }
 
 export function commentLines(text: string): string[] {

@@ -34,7 +34,7 @@ let options: HardenOptions;
 const results: FileResult[] = [];
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations };
+  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
   for (const f of present ? listFiles(ROOT) : []) {
     try {
       results.push(hardenText(f, decodeInput(fs.readFileSync(f), f), options));

@@ -24,7 +24,7 @@ if (!present) console.warn(`skipping PSA hardening fixtures: ${ROOT} is absent`)
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations };
+  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
 });
 
 const fixtures = present
