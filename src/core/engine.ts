@@ -5,6 +5,7 @@
  * built from those records alone.
  */
 import { parseAllDocuments } from 'yaml';
+import type { Document } from 'yaml';
 import type { Edit, Finding, Json, JsonObject, Scope, Target, Transform } from './types.js';
 import { applyPatchOperation, cloneJson, deepEqual, PatchError } from './patch.js';
 import { InputError, TransformError } from './errors.js';
@@ -17,6 +18,7 @@ import type { ParsedStream, SourceDocument } from '../yaml/stream.js';
 type StreamInfo = Omit<ParsedStream, 'documents'>;
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import { offsetOf } from '../yaml/locate.js';
+import { NOT_PLAIN, plainValueOf } from '../yaml/plain.js';
 import { describeType } from './ensure.js';
 
 /** One link of the chain, with its options already merged over the transform's defaults. */
@@ -314,12 +316,18 @@ function writeDocument(stream: StreamInfo, sd: SourceDocument, working: JsonObje
   // Safety net: the written text must read back as exactly the edited value.
   const check = parseAllDocuments(next, PARSE_OPTIONS);
   const docs = Array.isArray(check) ? check : [];
-  const ok = docs.length === 1 && docs[0].errors.length === 0 && !findDuplicateKey(docs[0]) && deepEqual(docs[0].toJS({ maxAliasCount: 100 }), working);
+  const ok = docs.length === 1 && docs[0].errors.length === 0 && readsBackAs(docs[0], working);
   if (!ok) {
     if (process.env.KHARDEN_DEBUG) process.stderr.write(`--- written text ---\n${next}\n--- end ---\n`);
     throw new Error(`internal error: the edited text of ${file} document ${sd.index} does not read back as the edited value; nothing was written (please report this with the input)`);
   }
   return next;
+}
+
+function readsBackAs(doc: Document.Parsed, expected: JsonObject): boolean {
+  const plain = plainValueOf(doc.contents);
+  if (plain !== NOT_PLAIN) return deepEqual(plain, expected);
+  return !findDuplicateKey(doc) && deepEqual(doc.toJS({ maxAliasCount: 100 }), expected);
 }
 
 function targetsFor(scope: Scope, resource: JsonObject, templates: string[]): Target[] {

@@ -5,6 +5,7 @@
 import { Composer, isCollection, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
 import type { Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
+import { NOT_PLAIN, plainValueOf } from './plain.js';
 
 /** How every stream is read. Duplicate keys are checked separately, in one pass: findDuplicateKey. */
 export const PARSE_OPTIONS = {
@@ -136,11 +137,6 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
       const pos = lineCounter.linePos(err.pos[0]);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError(err.code, err.message, text, err.pos[0]));
     }
-    const dup = findDuplicateKey(doc);
-    if (dup) {
-      const pos = lineCounter.linePos(dup.range![0]);
-      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, dup.range![0]));
-    }
     if (hasTemplateBraces) {
       // `{{ .Values.x }}` as a key parses as a map used as a key: never Kubernetes, always a template leftover.
       visit(doc, {
@@ -156,6 +152,14 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
     }
   }
   function valueOf(doc: Document.Parsed, index: number): unknown {
+    // The fast walk gives up on two keys that read alike, so a plain value has no duplicate keys.
+    const plain = plainValueOf(doc.contents);
+    if (plain !== NOT_PLAIN) return plain;
+    const dup = findDuplicateKey(doc);
+    if (dup) {
+      const pos = lineCounter.linePos(dup.range![0]);
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, dup.range![0]));
+    }
     try {
       return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
