@@ -3,10 +3,9 @@
 export function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`invalid JSON Pointer ${JSON.stringify(pointer)}: must start with "/"`);
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer.slice(1).split('/');
+  if (!pointer.includes('~')) return segments;
+  return segments.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 export function formatPointer(segments: readonly (string | number)[]): string {

@@ -545,12 +545,21 @@ const PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*( [A-Za-z0-9_./:@+-]+)*$/;
 const SIMPLE_WORD = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 const YAML11_RESERVED = /^(y|n|yes|no|on|off|true|false|null)$/i;
 
+/** Whether a string prints plain in YAML 1.1 (the library's own answer), by value. */
+const plainReadsBack = new Map<string, boolean>();
+
 export function renderScalar(v: unknown, json: Quote): string {
   if (typeof v === 'string') {
     if (!json && SIMPLE_WORD.test(v) && !YAML11_RESERVED.test(v)) return v;
     if (json || !PLAIN_SAFE.test(v) || /:( |$)/.test(v) || v.endsWith(':')) return JSON.stringify(v);
-    const back = stringify(v, { version: '1.1' }).trimEnd();
-    return back === v ? v : JSON.stringify(v);
+    let plain = plainReadsBack.get(v);
+    if (plain === undefined) {
+      // Asking the library is the one sure test, and it is costly: the same few values recur.
+      plain = stringify(v, { version: '1.1' }).trimEnd() === v;
+      if (plainReadsBack.size >= 4096) plainReadsBack.clear();
+      plainReadsBack.set(v, plain);
+    }
+    return plain ? v : JSON.stringify(v);
   }
   if (v === null || v === undefined) return 'null';
   return JSON.stringify(v);
