@@ -12,13 +12,12 @@ import { InputError, TransformError } from './errors.js';
 import { InvalidShapeError, isPlainObject } from './ensure.js';
 import { containersOf, findShapeProblem, podTemplatePaths, resourcesOf } from './resources.js';
 import type { PodTemplateLocation } from './resources.js';
-import { findDuplicateKey, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
+import { documentValue, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
 import type { ParsedStream, SourceDocument } from '../yaml/stream.js';
 
 type StreamInfo = Omit<ParsedStream, 'documents'>;
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import { offsetOf } from '../yaml/locate.js';
-import { NOT_PLAIN, plainValueOf } from '../yaml/plain.js';
 import { describeType } from './ensure.js';
 
 /** One link of the chain, with its options already merged over the transform's defaults. */
@@ -325,9 +324,12 @@ function writeDocument(stream: StreamInfo, sd: SourceDocument, working: JsonObje
 }
 
 function readsBackAs(doc: Document.Parsed, expected: JsonObject): boolean {
-  const plain = plainValueOf(doc.contents);
-  if (plain !== NOT_PLAIN) return deepEqual(plain, expected);
-  return !findDuplicateKey(doc) && deepEqual(doc.toJS({ maxAliasCount: 100 }), expected);
+  try {
+    const read = documentValue(doc);
+    return 'value' in read && deepEqual(read.value, expected);
+  } catch {
+    return false;
+  }
 }
 
 function targetsFor(scope: Scope, resource: JsonObject, templates: string[]): Target[] {

@@ -152,22 +152,34 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
     }
   }
   function valueOf(doc: Document.Parsed, index: number): unknown {
-    // The fast walk gives up on two keys that read alike, so a plain value has no duplicate keys.
-    const plain = plainValueOf(doc.contents);
-    if (plain !== NOT_PLAIN) return plain;
-    const dup = findDuplicateKey(doc);
-    if (dup) {
-      const pos = lineCounter.linePos(dup.range![0]);
-      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, dup.range![0]));
-    }
+    let read;
     try {
-      return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      read = documentValue(doc);
     } catch (e) {
       const pos = lineCounter.linePos(doc.range[0]);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `${(e as Error).message} (alias expansion is bounded to protect against "billion laughs" documents)`);
     }
+    if ('duplicate' in read) {
+      const at = read.duplicate.range![0];
+      const pos = lineCounter.linePos(at);
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, at));
+    }
+    return read.value;
   }
   return { file, text, eol: detectEol(text), documents, lineCol: lineColOf };
+}
+
+/**
+ * The value of a composed document, or its first duplicate key (reported, never resolved by
+ * guessing which one wins). Throws when alias expansion exceeds MAX_ALIAS_COUNT.
+ */
+export function documentValue(doc: Document.Parsed): { value: unknown } | { duplicate: Scalar } {
+  // The fast walk gives up on two keys that read alike, so a plain value has no duplicate keys.
+  const plain = plainValueOf(doc.contents);
+  if (plain !== NOT_PLAIN) return { value: plain };
+  const duplicate = findDuplicateKey(doc);
+  if (duplicate) return { duplicate };
+  return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
 }
 
 /** Parses a whole stream into a list of documents (see readStream). */
