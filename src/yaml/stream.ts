@@ -2,7 +2,7 @@
  * Reads a YAML stream into documents that remember their exact source slice, so untouched
  * documents are written back byte for byte and edited ones are spliced, never re-printed.
  */
-import { Composer, isCollection, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
+import { Composer, CST, isCollection, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
 import type { Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { NOT_PLAIN, plainValueOf } from './plain.js';
@@ -134,8 +134,12 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
   function check(doc: Document.Parsed, index: number): void {
     const err = doc.errors[0];
     if (err) {
-      const pos = lineCounter.linePos(err.pos[0]);
-      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError(err.code, err.message, text, err.pos[0]));
+      const explained = explainSyntaxError(err.code, err.message, text, err.pos[0]);
+      // The library notices an unclosed quote or bracket where the text runs out; the fix is where it opens.
+      const opening = unclosedOpening(text, err.message, err.pos[0]);
+      const pos = lineCounter.linePos(opening?.offset ?? err.pos[0]);
+      const where = opening ? ` — the ${opening.what} opened here is never closed (the library noticed at line ${lineCounter.linePos(err.pos[0]).line})` : '';
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explained + where);
     }
     if (hasTemplateBraces) {
       // `{{ .Values.x }}` as a key parses as a map used as a key: never Kubernetes, always a template leftover.
@@ -218,6 +222,43 @@ export function findDuplicateKey(doc: Document.Parsed): Scalar | undefined {
 function detectEol(text: string): '\n' | '\r\n' {
   const nl = text.indexOf('\n');
   return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+}
+
+/**
+ * Where an unclosed quoted scalar or flow collection opens, for the errors the library reports at
+ * the point where the text runs out: the first such token (in the syntax tree) before that point.
+ */
+export function unclosedOpening(text: string, message: string, errorOffset: number): { offset: number; what: string } | undefined {
+  const quote = /^Missing closing (["'])quote/.exec(message);
+  const flow = /must (?:be sufficiently indented and )?end with an? ([}\]])/.exec(message);
+  if (!quote && !flow) return undefined;
+  let found: { offset: number; what: string } | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (found || token.type !== 'document' || token.offset > errorOffset) break;
+    CST.visit(token, (item) => {
+      const v = item.value;
+      if (!v || v.offset > errorOffset) return CST.visit.BREAK;
+      if (quote && (v.type === 'double-quoted-scalar' || v.type === 'single-quoted-scalar') && !isClosedQuote(v.source)) {
+        found = { offset: v.offset, what: v.type === 'double-quoted-scalar' ? 'double-quoted string' : 'single-quoted string' };
+        return CST.visit.BREAK;
+      }
+      if (flow && v.type === 'flow-collection' && v.start.source === (flow[1] === '}' ? '{' : '[') && !v.end.some((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end')) {
+        found = { offset: v.offset, what: v.start.source === '{' ? 'flow map "{"' : 'flow sequence "["' };
+        return CST.visit.BREAK;
+      }
+      return undefined;
+    });
+  }
+  return found;
+}
+
+function isClosedQuote(source: string): boolean {
+  const q = source[0];
+  if (source.length < 2 || !source.endsWith(q)) return false;
+  if (q === "'") return true;
+  let backslashes = 0;
+  for (let i = source.length - 2; i > 0 && source[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 0;
 }
 
 function explainSyntaxError(code: string, message: string, text: string, offset: number): string {
