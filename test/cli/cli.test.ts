@@ -6,6 +6,7 @@
  * the default profile: they check what each mode promises (where output goes, exit codes, byte
  * identity of untouched input, order, idempotence, formats) against the CLI's own stdout mode.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -516,5 +517,34 @@ describe('usage', () => {
     const h = await run(['--help']);
     expect(h.code).toBe(0);
     expect(h.out).toContain('Usage: kharden');
+  });
+});
+
+describe('progress and summary on a terminal', () => {
+  // A real pseudo-terminal, from util-linux `script`: the bar is drawn only when stderr is a TTY.
+  const haveScript = fs.existsSync('/usr/bin/script');
+  const onTerminal = (args: string[]) => {
+    const command = [process.execPath, path.join(ROOT, 'bin/kharden.js'), ...args].map((a) => `'${a}'`).join(' ');
+    return execFileSync('/usr/bin/script', ['-qefc', command, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 20_000 });
+  };
+
+  test.skipIf(!haveScript)(haveScript ? 'several files: a bar that reaches n/n, cleared before the summary line' : 'SKIPPED: /usr/bin/script (util-linux) is absent', async () => {
+    tree({ 'in/a.yaml': DEPLOYMENT, 'in/b.yaml': ESCALATING_POD, 'in/c.yaml': CONFIGMAP });
+    const screen = onTerminal(['-o', 'out', 'in']);
+    expect(screen).toMatch(/\r\[#{30}\] 3\/3 in\/c\.yaml/);
+    // The bar is wiped (spaces over it) before the one summary line.
+    expect(screen).toMatch(/\r {80}\rkharden: 3 file\(s\), 2 changed → out; /);
+    const quiet = onTerminal(['--no-progress', '-o', 'out2', 'in']);
+    expect(quiet).not.toContain('[#');
+    expect(quiet).toMatch(/^kharden: 3 file\(s\), 2 changed → out2; /m);
+  });
+
+  test('not a terminal: no bar, only the summary line', async () => {
+    tree({ 'in/a.yaml': DEPLOYMENT, 'in/b.yaml': ESCALATING_POD, 'in/c.yaml': CONFIGMAP });
+    const r = await run(['-o', 'out', 'in']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('[#');
+    expect(r.stderr).not.toContain('\r');
+    expect(r.stderr).toMatch(/^kharden: 3 file\(s\), 2 changed → out; /m);
   });
 });
