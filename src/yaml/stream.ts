@@ -7,7 +7,7 @@ import type { Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { NOT_PLAIN, plainValueOf } from './plain.js';
 
-/** How every stream is read. Duplicate keys are checked separately, in one pass: findDuplicateKey. */
+/** How every stream is read. Duplicate keys are checked separately, in linear time: documentValue. */
 export const PARSE_OPTIONS = {
   // Kubernetes reads YAML 1.1 (0400 is octal, `yes` is true); reading it the same way keeps our view honest.
   version: '1.1',
