@@ -20,6 +20,14 @@ import { mergeOptions } from '../../src/profiles/resolve.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(REPO_ROOT, '../shared');
 
+/** Every *.yaml, *.yml and *.json under dir, recursively, in sorted order (what the CLI reads). */
+export function listManifests(dir: string): string[] {
+  return fs.readdirSync(dir).sort().flatMap((name) => {
+    const full = path.join(dir, name);
+    return fs.statSync(full).isDirectory() ? listManifests(full) : /\.(ya?ml|json)$/i.test(name) ? [full] : [];
+  });
+}
+
 export function chainOf(transform: Transform<any>, options: Record<string, unknown> = {}): ChainLink[] {
   return [{ id: transform.id, transform, options: mergeOptions(transform.defaults as Record<string, unknown>, options, `test options for ${transform.id}`) }];
 }

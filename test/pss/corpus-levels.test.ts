@@ -16,26 +16,20 @@ import { evaluatePod } from '../../src/pss/index.js';
 import { buildReport } from '../../src/report/build.js';
 import { summarizePss } from '../../src/report/pss-summary.js';
 import { getAt } from '../../src/core/pointer.js';
-import { SHARED } from '../helpers/harness.js';
+import { listManifests, SHARED } from '../helpers/harness.js';
 import { UNFIXABLE } from '../helpers/unfixable.js';
 
 const ROOT = path.join(SHARED, 'corpus/real');
 const present = fs.existsSync(ROOT);
 if (!present) console.warn(`skipping corpus PSS levels: ${ROOT} is absent`);
 
-function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir).sort().flatMap((n) => {
-    const f = path.join(dir, n);
-    return fs.statSync(f).isDirectory() ? listFiles(f) : /\.(ya?ml|json)$/i.test(n) ? [f] : [];
-  });
-}
 
 let options: HardenOptions;
 const results: FileResult[] = [];
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
   options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
-  for (const f of present ? listFiles(ROOT) : []) {
+  for (const f of present ? listManifests(ROOT) : []) {
     try {
       results.push(hardenText(f, decodeInput(fs.readFileSync(f), f), options));
     } catch (e) {

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { NOT_PLAIN, plainValueOf } from '../../src/yaml/plain.js';
 import { PARSE_OPTIONS } from '../../src/yaml/stream.js';
-import { SHARED } from '../helpers/harness.js';
+import { listManifests, SHARED } from '../helpers/harness.js';
 
 const docsOf = (text: string) => {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
@@ -62,15 +62,7 @@ describe('plainValueOf', () => {
   const corpus = path.join(SHARED, 'corpus/real');
   const haveCorpus = fs.existsSync(corpus);
   test.skipIf(!haveCorpus)(haveCorpus ? 'agrees with toJS on every document of the real corpus' : `real corpus: SKIPPED because ${corpus} is absent`, () => {
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (/\.(ya?ml|json)$/.test(e.name)) files.push(p);
-      }
-    };
-    walk(corpus);
+    const files = listManifests(corpus);
     let plain = 0;
     for (const f of files) {
       const text = fs.readFileSync(f, 'utf8');
