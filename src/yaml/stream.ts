@@ -2,12 +2,12 @@
  * Reads a YAML stream into documents that remember their exact source slice, so untouched
  * documents are written back byte for byte and edited ones are spliced, never re-printed.
  */
-import { Composer, CST, isCollection, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
+import { Composer, CST, isCollection, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
 import type { Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { NOT_PLAIN, plainValueOf } from './plain.js';
 
-/** How every stream is read. Duplicate keys are checked separately, in linear time: documentValue. */
+/** How every stream is read. Duplicate and non-scalar keys are checked separately, in linear time: documentValue. */
 export const PARSE_OPTIONS = {
   // Kubernetes reads YAML 1.1 (0400 is octal, `yes` is true); reading it the same way keeps our view honest.
   version: '1.1',
@@ -141,19 +141,6 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
       const where = opening ? ` — the ${opening.what} opened here is never closed (the library noticed at line ${lineCounter.linePos(err.pos[0]).line})` : '';
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explained + where);
     }
-    if (hasTemplateBraces) {
-      // `{{ .Values.x }}` as a key parses as a map used as a key: never Kubernetes, always a template leftover.
-      visit(doc, {
-        Pair(_, pair) {
-          const key = pair.key as any;
-          if (isCollection(key)) {
-            const r: [number, number] = [key.range?.[0] ?? 0, key.range?.[1] ?? 0];
-            const pos = lineCounter.linePos(r[0]);
-            throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `a map key is itself a map or list (${text.slice(r[0], r[1]).slice(0, 40)}): this looks like an unrendered template placeholder ("{{ … }}"); render it first`);
-          }
-        },
-      });
-    }
   }
   function valueOf(doc: Document.Parsed, index: number): unknown {
     let read;
@@ -168,22 +155,36 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
       const pos = lineCounter.linePos(at);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, at));
     }
+    if ('collectionKey' in read) {
+      const key = read.collectionKey;
+      // A block map's range can start after its first key (`? name: foo`): take the earlier of the two.
+      const first = isMap(key) ? (key.items[0]?.key as ParsedNode | undefined)?.range?.[0] : isSeq(key) ? (key.items[0] as ParsedNode | undefined)?.range?.[0] : undefined;
+      const to = key.range?.[1] ?? doc.range[0];
+      const from = Math.min(key.range?.[0] ?? doc.range[0], first ?? Infinity);
+      const pos = lineCounter.linePos(from);
+      const shown = text.slice(from, to).replace(/\s+/g, ' ').trim().slice(0, 40);
+      // `{{ .Values.x }}` as a key parses as a map used as a key: a template leftover.
+      const why = hasTemplateBraces
+        ? 'this looks like an unrendered template placeholder ("{{ … }}"); render it first'
+        : 'Kubernetes reads manifests as JSON, whose keys are strings only; write the key as a string';
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `a map key is itself a map or list (${shown}): ${why}`);
+    }
     return read.value;
   }
   return { file, text, eol: detectEol(text), documents, lineCol: lineColOf };
 }
 
 /**
- * The value of a composed document, or its first duplicate key (reported, never resolved by
- * guessing which one wins). Throws when alias expansion exceeds MAX_ALIAS_COUNT.
+ * The value of a composed document, or the first key it cannot have: a duplicate (reported, never
+ * resolved by guessing which one wins) or a map or list used as a key (which the library would
+ * stringify, with a warning, and Kubernetes refuses). Throws when alias expansion exceeds
+ * MAX_ALIAS_COUNT.
  */
-export function documentValue(doc: Document.Parsed): { value: unknown } | { duplicate: Scalar } {
-  // The fast walk gives up on two keys that read alike, so a plain value has no duplicate keys.
+export function documentValue(doc: Document.Parsed): { value: unknown } | KeyProblem {
+  // The fast walk gives up on two keys that read alike and on non-scalar keys, so a plain value has neither.
   const plain = plainValueOf(doc.contents);
   if (plain !== NOT_PLAIN) return { value: plain };
-  const duplicate = findDuplicateKey(doc);
-  if (duplicate) return { duplicate };
-  return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  return findKeyProblem(doc) ?? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
 }
 
 /** Parses a whole stream into a list of documents (see readStream). */
@@ -192,17 +193,23 @@ export function parseStream(text: string, file: string): ParsedStream {
   return { ...reader, documents: [...reader.documents()] };
 }
 
-/** The first key that repeats an earlier scalar key of the same map (what `uniqueKeys: true` reports), in linear time. */
-export function findDuplicateKey(doc: Document.Parsed): Scalar | undefined {
+export type KeyProblem = { duplicate: Scalar } | { collectionKey: ParsedNode };
+
+/**
+ * The first key that repeats an earlier scalar key of the same map (what `uniqueKeys: true`
+ * reports), or that is itself a map or list, in linear time.
+ */
+export function findKeyProblem(doc: Document.Parsed): KeyProblem | undefined {
   // A plain recursive walk: the library's visit() costs several times more on large streams.
-  const walk = (node: unknown): Scalar | undefined => {
+  const walk = (node: unknown): KeyProblem | undefined => {
     if (isMap(node)) {
       const seen = new Set<unknown>();
       for (const pair of node.items) {
         const key = pair.key;
+        if (isCollection(key)) return { collectionKey: key as ParsedNode };
         // Merge keys (`<<`) read as symbols and may repeat, as in the library's own check.
         if (isScalar(key) && typeof key.value !== 'symbol') {
-          if (seen.has(key.value)) return key;
+          if (seen.has(key.value)) return { duplicate: key };
           seen.add(key.value);
         }
         const found = walk(pair.value);
