@@ -1,19 +1,22 @@
 /**
  * Damaged real manifests: files from ../shared/corpus (real and peers) cut, spliced with YAML
- * punctuation, re-indented, in random places. Whatever comes in, kharden either refuses it with
- * an InputError (exit 2) or hardens it; never another exception, never a Node warning on stderr
- * (the library's warnings are not kharden's messages), and what it hardens is a fixed point.
+ * punctuation, re-indented, in random places; and real workloads with odd values (wrong types,
+ * empty collections, shared objects that print as anchors and aliases) put at random places in
+ * their pod specs. Whatever comes in, kharden either refuses it with an InputError (exit 2) or
+ * hardens it; never another exception, never a Node warning on stderr (the library's warnings are
+ * not kharden's messages), and what it hardens is a fixed point.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
+import YAML from 'yaml';
 import { hardenText } from '../src/core/engine.js';
 import type { HardenOptions } from '../src/core/engine.js';
 import { InputError } from '../src/core/errors.js';
 import { resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
-import { parseStream } from '../src/yaml/stream.js';
+import { parseStream, PARSE_OPTIONS } from '../src/yaml/stream.js';
 import { listManifests, SHARED } from './helpers/harness.js';
 
 const roots = [path.join(SHARED, 'corpus/real'), path.join(SHARED, 'corpus/peers')].filter((r) => fs.existsSync(r));
@@ -71,6 +74,61 @@ describe.skipIf(files.length === 0)(files.length ? 'damaged real manifests' : `d
     );
     expect(warnings).not.toHaveBeenCalled();
     // Both outcomes are exercised, not just one.
+    expect(refused).toBeGreaterThan(100);
+    expect(hardened).toBeGreaterThan(100);
+  });
+
+  // The same object in several places prints as an anchor and aliases, one inside itself included.
+  const SHARED_MAP: Record<string, unknown> = { memory: 5 };
+  const SHARED_LIST: unknown[] = ['ALL'];
+  const ODD: unknown[] = [null, '', 'x', 5, -1, 0, true, [], {}, ['x'], [null], [5], { a: 1 }, [{}], '0', 1.5, [[]], 'ALL', { type: 5 }, { drop: 'ALL' }, { add: 'NET_ADMIN' }, { memory: 'lots' }, '512Mi', { limits: [] }, { requests: 'x' }, SHARED_MAP, SHARED_LIST];
+  const KEYS = ['securityContext', 'resources', 'volumeMounts', 'volumes', 'capabilities', 'seccompProfile', 'ports', 'annotations', 'runAsUser', 'sysctls', 'limits', 'drop'];
+  const workloads = files.flatMap((f) => {
+    const docs = YAML.parseAllDocuments(fs.readFileSync(f, 'utf8'), PARSE_OPTIONS);
+    return (Array.isArray(docs) ? docs : []).flatMap((d) => {
+      if (d.errors.length || /&|\*/.test(String(d))) return [];
+      const v = d.toJS() as { kind?: unknown } | null;
+      return v && typeof v.kind === 'string' && /^(Pod|Deployment|StatefulSet|DaemonSet|Job|CronJob|ReplicaSet)$/.test(v.kind) ? [v] : [];
+    });
+  });
+  const pathsIn = (o: unknown, pre: string[] = []): string[][] =>
+    o && typeof o === 'object' ? [pre, ...Object.keys(o).flatMap((k) => pathsIn((o as Record<string, unknown>)[k], [...pre, k]))] : [pre];
+
+  test('odd values anywhere in real pod specs: refused with an InputError or hardened to a fixed point', () => {
+    expect(workloads.length).toBeGreaterThan(300);
+    const warnings = vi.spyOn(process, 'emitWarning');
+    let refused = 0;
+    let hardened = 0;
+    const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), add: fc.boolean(), key: fc.constantFrom(...KEYS), value: fc.nat({ max: ODD.length - 1 }) });
+    fc.assert(
+      fc.property(fc.nat({ max: workloads.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 2 }), fc.boolean(), (i, edits, flow) => {
+        const doc = structuredClone(workloads[i]);
+        const inSpec = pathsIn(doc).filter((p) => p.includes('spec') && p.length > 2);
+        for (const e of edits) {
+          const p = inSpec[Math.floor(e.at * inSpec.length)];
+          if (!p) continue;
+          let parent: any = doc;
+          for (const k of p.slice(0, -1)) parent = parent?.[k];
+          if (!parent || typeof parent !== 'object') continue;
+          parent[e.add ? e.key : p[p.length - 1]] = ODD[e.value];
+        }
+        if (edits.some((e) => ODD[e.value] === SHARED_MAP)) SHARED_MAP.self = SHARED_MAP;
+        const text = YAML.stringify(doc, flow ? { collectionStyle: 'flow' } : {});
+        delete SHARED_MAP.self;
+        let result;
+        try {
+          result = hardenText('odd.yaml', text, options);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          refused++;
+          return;
+        }
+        hardened++;
+        expect(hardenText('odd.yaml', result.output, options).output).toBe(result.output);
+      }),
+      { numRuns: 2000, seed: 20261201 },
+    );
+    expect(warnings).not.toHaveBeenCalled();
     expect(refused).toBeGreaterThan(100);
     expect(hardened).toBeGreaterThan(100);
   });

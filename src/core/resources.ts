@@ -115,6 +115,16 @@ export function containersOf(template: unknown): ContainerRef[] {
  * (`containers: "x"`, `securityContext: []`, `resources: 5`) is refused rather than guessed at;
  * null counts as absent, as it does for the API server.
  */
+/** User and group IDs are integers to the API server (`runAsUser: "1000"` or `true` is rejected), and kharden reasons with them. */
+function idProblem(sc: unknown, fields: string[], base: string): { path: string; expected: string; actual: unknown } | undefined {
+  if (!isPlainObject(sc)) return undefined;
+  for (const f of fields) {
+    const v = sc[f];
+    if (v != null && !(typeof v === 'number' && Number.isInteger(v))) return { path: `${base}/${f}`, expected: 'an integer (a user or group ID)', actual: v };
+  }
+  return undefined;
+}
+
 export function findShapeProblem(template: unknown): { path: string; expected: string; actual: unknown } | undefined {
   if (!isPlainObject(template)) return { path: '', expected: 'a map (pod template)', actual: template };
   const spec = template.spec;
@@ -123,6 +133,8 @@ export function findShapeProblem(template: unknown): { path: string; expected: s
   const mapFields = ['securityContext'];
   for (const f of mapFields) if (spec[f] != null && !isPlainObject(spec[f])) return { path: `/spec/${f}`, expected: 'a map', actual: spec[f] };
   for (const f of ['volumes']) if (spec[f] != null && !Array.isArray(spec[f])) return { path: `/spec/${f}`, expected: 'a list', actual: spec[f] };
+  const podIds = idProblem(spec.securityContext, ['runAsUser', 'runAsGroup', 'fsGroup'], '/spec/securityContext');
+  if (podIds) return podIds;
   for (const list of CONTAINER_LISTS) {
     const arr = spec[list];
     if (arr === undefined || arr === null) continue;
@@ -137,6 +149,8 @@ export function findShapeProblem(template: unknown): { path: string; expected: s
       if (isPlainObject(sc) && sc.capabilities != null && !isPlainObject(sc.capabilities))
         return { path: `/spec/${list}/${i}/securityContext/capabilities`, expected: 'a map', actual: sc.capabilities };
       for (const f of ['volumeMounts', 'ports']) if (c[f] != null && !Array.isArray(c[f])) return { path: `/spec/${list}/${i}/${f}`, expected: 'a list', actual: c[f] };
+      const ids = idProblem(sc, ['runAsUser', 'runAsGroup'], `/spec/${list}/${i}/securityContext`);
+      if (ids) return ids;
     }
   }
   const meta = template.metadata;

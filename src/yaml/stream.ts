@@ -2,8 +2,8 @@
  * Reads a YAML stream into documents that remember their exact source slice, so untouched
  * documents are written back byte for byte and edited ones are spliced, never re-printed.
  */
-import { Composer, CST, isCollection, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
-import type { Document, ParsedNode, Scalar } from 'yaml';
+import { Composer, CST, isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
+import type { Alias, Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { NOT_PLAIN, plainValueOf } from './plain.js';
 
@@ -155,6 +155,11 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
       const pos = lineCounter.linePos(at);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, at));
     }
+    if ('cycle' in read) {
+      const at = read.cycle.range?.[0] ?? doc.range[0];
+      const pos = lineCounter.linePos(at);
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `alias *${read.cycle.source} stands inside the node its anchor names, so the value never ends; Kubernetes refuses it: copy the values instead`);
+    }
     if ('collectionKey' in read) {
       const key = read.collectionKey;
       // A block map's range can start after its first key (`? name: foo`): take the earlier of the two.
@@ -193,15 +198,23 @@ export function parseStream(text: string, file: string): ParsedStream {
   return { ...reader, documents: [...reader.documents()] };
 }
 
-export type KeyProblem = { duplicate: Scalar } | { collectionKey: ParsedNode };
+export type KeyProblem = { duplicate: Scalar } | { collectionKey: ParsedNode } | { cycle: Alias };
 
 /**
  * The first key that repeats an earlier scalar key of the same map (what `uniqueKeys: true`
- * reports), or that is itself a map or list, in linear time.
+ * reports), or that is itself a map or list, or the first alias inside the very node it names
+ * (`&a {b: *a}`: an endless value), in linear time.
  */
 export function findKeyProblem(doc: Document.Parsed): KeyProblem | undefined {
+  const open = new Set<unknown>();
   // A plain recursive walk: the library's visit() costs several times more on large streams.
   const walk = (node: unknown): KeyProblem | undefined => {
+    if (isAlias(node)) {
+      if (open.has(node.resolve(doc))) return { cycle: node };
+      return undefined;
+    }
+    if (!isMap(node) && !isSeq(node)) return undefined;
+    open.add(node);
     if (isMap(node)) {
       const seen = new Set<unknown>();
       for (const pair of node.items) {
@@ -215,12 +228,13 @@ export function findKeyProblem(doc: Document.Parsed): KeyProblem | undefined {
         const found = walk(pair.value);
         if (found) return found;
       }
-    } else if (isSeq(node)) {
+    } else {
       for (const item of node.items) {
         const found = walk(item);
         if (found) return found;
       }
     }
+    open.delete(node);
     return undefined;
   };
   return walk(doc.contents);

@@ -562,6 +562,8 @@ export function renderScalar(v: unknown, json: Quote): string {
     return plain ? v : JSON.stringify(v);
   }
   if (v === null || v === undefined) return 'null';
+  // JSON has no words for these (JSON.stringify says null); YAML does.
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
   return JSON.stringify(v);
 }
 
