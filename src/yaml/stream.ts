@@ -111,7 +111,6 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
     throw new InputError({ file }, `input is ${(text.length / 1048576).toFixed(0)} MiB; the limit is ${MAX_DOCUMENT_BYTES / 1048576} MiB per file`);
   }
   const lineCounter = new LineCounter();
-  const hasTemplateBraces = text.includes('{{');
   const lineColOf = (offset: number) => lineCounter.linePos(offset);
   function* documents(): Generator<SourceDocument> {
     const composer = new Composer<ParsedNode, true>({ ...PARSE_OPTIONS });
@@ -150,29 +149,10 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
       const pos = lineCounter.linePos(doc.range[0]);
       throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `${(e as Error).message} (alias expansion is bounded to protect against "billion laughs" documents)`);
     }
-    if ('duplicate' in read) {
-      const at = read.duplicate.range![0];
-      const pos = lineCounter.linePos(at);
-      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, at));
-    }
-    if ('cycle' in read) {
-      const at = read.cycle.range?.[0] ?? doc.range[0];
-      const pos = lineCounter.linePos(at);
-      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `alias *${read.cycle.source} stands inside the node its anchor names, so the value never ends; Kubernetes refuses it: copy the values instead`);
-    }
-    if ('collectionKey' in read) {
-      const key = read.collectionKey;
-      // A block map's range can start after its first key (`? name: foo`): take the earlier of the two.
-      const first = isMap(key) ? (key.items[0]?.key as ParsedNode | undefined)?.range?.[0] : isSeq(key) ? (key.items[0] as ParsedNode | undefined)?.range?.[0] : undefined;
-      const to = key.range?.[1] ?? doc.range[0];
-      const from = Math.min(key.range?.[0] ?? doc.range[0], first ?? Infinity);
-      const pos = lineCounter.linePos(from);
-      const shown = text.slice(from, to).replace(/\s+/g, ' ').trim().slice(0, 40);
-      // `{{ .Values.x }}` as a key parses as a map used as a key: a template leftover.
-      const why = hasTemplateBraces
-        ? 'this looks like an unrendered template placeholder ("{{ … }}"); render it first'
-        : 'Kubernetes reads manifests as JSON, whose keys are strings only; write the key as a string';
-      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, `a map key is itself a map or list (${shown}): ${why}`);
+    if (!('value' in read)) {
+      const { offset, message } = explainKeyProblem(read, text, doc.range[0]);
+      const pos = lineCounter.linePos(offset);
+      throw new InputError({ file, document: index, line: pos.line, col: pos.col }, message);
     }
     return read.value;
   }
@@ -180,10 +160,10 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
 }
 
 /**
- * The value of a composed document, or the first key it cannot have: a duplicate (reported, never
- * resolved by guessing which one wins) or a map or list used as a key (which the library would
- * stringify, with a warning, and Kubernetes refuses). Throws when alias expansion exceeds
- * MAX_ALIAS_COUNT.
+ * The value of a composed document, or the first thing that keeps it from having one: a duplicate
+ * key (reported, never resolved by guessing which one wins), a map or list used as a key (which the
+ * library would stringify, with a warning, and Kubernetes refuses), or an alias inside the node it
+ * names. Throws when alias expansion exceeds MAX_ALIAS_COUNT.
  */
 export function documentValue(doc: Document.Parsed): { value: unknown } | KeyProblem {
   // The fast walk gives up on two keys that read alike and on non-scalar keys, so a plain value has neither.
@@ -238,6 +218,30 @@ export function findKeyProblem(doc: Document.Parsed): KeyProblem | undefined {
     return undefined;
   };
   return walk(doc.contents);
+}
+
+/** Where a key problem is and what to say about it. */
+function explainKeyProblem(problem: KeyProblem, text: string, docStart: number): { offset: number; message: string } {
+  if ('duplicate' in problem) {
+    const offset = problem.duplicate.range![0];
+    return { offset, message: explainSyntaxError('DUPLICATE_KEY', 'Map keys must be unique', text, offset) };
+  }
+  if ('cycle' in problem) {
+    return {
+      offset: problem.cycle.range?.[0] ?? docStart,
+      message: `alias *${problem.cycle.source} stands inside the node its anchor names, so the value never ends; Kubernetes refuses it: copy the values instead`,
+    };
+  }
+  const key = problem.collectionKey;
+  // A block map's range can start after its first key (`? name: foo`): take the earlier of the two.
+  const first = isMap(key) ? (key.items[0]?.key as ParsedNode | undefined)?.range?.[0] : isSeq(key) ? (key.items[0] as ParsedNode | undefined)?.range?.[0] : undefined;
+  const offset = Math.min(key.range?.[0] ?? docStart, first ?? Infinity);
+  const shown = text.slice(offset, key.range?.[1] ?? offset).replace(/\s+/g, ' ').trim().slice(0, 40);
+  // `{{ .Values.x }}` as a key parses as a map used as a key: a template leftover.
+  const why = text.includes('{{')
+    ? 'this looks like an unrendered template placeholder ("{{ … }}"); render it first'
+    : 'Kubernetes reads manifests as JSON, whose keys are strings only; write the key as a string';
+  return { offset, message: `a map key is itself a map or list (${shown}): ${why}` };
 }
 
 function detectEol(text: string): '\n' | '\r\n' {
