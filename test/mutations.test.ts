@@ -18,6 +18,7 @@ import { resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
 import { parseStream, PARSE_OPTIONS } from '../src/yaml/stream.js';
 import { listManifests, SHARED } from './helpers/harness.js';
+import { expectFaithful } from './helpers/fidelity.js';
 
 const roots = [path.join(SHARED, 'corpus/real'), path.join(SHARED, 'corpus/peers')].filter((r) => fs.existsSync(r));
 const files = roots.flatMap((r) => listManifests(r)).filter((f) => fs.statSync(f).size < 100_000);
@@ -131,5 +132,38 @@ describe.skipIf(files.length === 0)(files.length ? 'damaged real manifests' : `d
     expect(warnings).not.toHaveBeenCalled();
     expect(refused).toBeGreaterThan(100);
     expect(hardened).toBeGreaterThan(100);
+  });
+
+  test('real workloads re-styled (flow or block, indent 2–4, compact or indented lists, quoting, comments, CRLF) keep the fidelity promise', () => {
+    const plain = workloads.filter((w) => !/[&*]/.test(JSON.stringify(w)));
+    fc.assert(
+      fc.property(
+        fc.nat({ max: plain.length - 1 }),
+        fc.record({ indent: fc.constantFrom(2, 3, 4), indentSeq: fc.boolean(), crlf: fc.boolean(), lineWidth: fc.constantFrom(0, 60) }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 64, maxLength: 64 }),
+        (i, style, dice) => {
+          const doc = new YAML.Document(plain[i], { version: '1.1' });
+          let n = 0;
+          const roll = () => dice[n++ % dice.length];
+          YAML.visit(doc, {
+            Map(_, node) {
+              if (roll() < 0.15) node.flow = true;
+              if (roll() < 0.1) node.commentBefore = ` note ${n}`;
+            },
+            Seq(_, node) {
+              if (roll() < 0.2) node.flow = true;
+            },
+            Scalar(_, node) {
+              if (typeof node.value === 'string' && roll() < 0.2) node.type = roll() < 0.5 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE';
+              if (roll() < 0.05) node.comment = ' trailing';
+            },
+          });
+          let text = doc.toString({ indent: style.indent, indentSeq: style.indentSeq, lineWidth: style.lineWidth });
+          if (style.crlf) text = text.replace(/\n/g, '\r\n');
+          expectFaithful('styled.yaml', text, hardenText('styled.yaml', text, options), options);
+        },
+      ),
+      { numRuns: 400, seed: 20261201 },
+    );
   });
 });

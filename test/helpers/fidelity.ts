@@ -67,6 +67,15 @@ export function expectFaithful(file: string, input: string, result: FileResult, 
       if (e.op !== 'add') {
         const span = lineSpan(doc, lc, e.path);
         if (span) for (let l = span[0]; l <= span[1]; l++) allowed.add(l);
+        // Removing the last item of a flow collection takes the comma before it too.
+        const parent = nodeAt(doc, e.path.slice(0, e.path.lastIndexOf('/')));
+        if (e.op === 'remove' && (isMap(parent) || isSeq(parent)) && parent.flow) {
+          const items = parent.items as any[];
+          const at = isMap(parent) ? items.findIndex((p) => isScalar(p.key) && String(p.key.value) === e.path.slice(e.path.lastIndexOf('/') + 1)) : Number(e.path.slice(e.path.lastIndexOf('/') + 1));
+          const prev = at > 0 ? items[at - 1] : undefined;
+          const prevEnd = isMap(parent) ? prev?.value?.range?.[1] ?? prev?.key?.range?.[1] : prev?.range?.[1];
+          if (prevEnd !== undefined) allowed.add(lc.linePos(prevEnd).line);
+        }
         continue;
       }
       // Adding into a flow collection rewrites the line that closes it (`}],` gains an item,
