@@ -52,6 +52,18 @@ export async function main(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'no warnings or summary on stderr')
     .option('--no-progress', 'no progress bar on a terminal')
     .version(version())
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done · 1 --check found changes · 2 bad input or usage (file, document, line:col)
+            · 3 internal error (nothing was written)
+Annotations on a workload: kharden.dev/skip: "id,id" (or "all"), kharden.dev/skip.<container>,
+  kharden.dev/run-as-user, kharden.dev/run-as-group, kharden.dev/writable-paths[.<container>]
+Examples:
+  kharden manifests/ > hardened.yaml
+  kharden --check manifests/                    # in CI
+  helm install web ./chart --post-renderer kharden`,
+    )
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),

@@ -517,6 +517,9 @@ describe('usage', () => {
     const h = await run(['--help']);
     expect(h.code).toBe(0);
     expect(h.out).toContain('Usage: kharden');
+    // The exit codes and the annotation keys are in the help, not only in the README.
+    expect(h.out).toMatch(/Exit codes: 0 done · 1 --check found changes · 2 bad input or usage/);
+    expect(h.out).toContain('kharden.dev/skip.<container>');
   });
 });
 
