@@ -136,12 +136,24 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
 
   const progress = makeProgress(inputs.length, !opts.quiet && opts.progress !== false && !!process.stderr.isTTY && inputs.length > 1);
   const results: FileResult[] = [];
+  // Every file is read before anything is refused, so one run names every bad file, not just the first.
+  const refused: InputError[] = [];
   for (const input of inputs) {
-    const text = texts.get(input.file) ?? decodeInput(readInput(input.file), input.file);
-    results.push(hardenText(input.file, text, withTestFailure(hardenOptions, input.file)));
+    try {
+      const text = texts.get(input.file) ?? decodeInput(readInput(input.file), input.file);
+      results.push(hardenText(input.file, text, withTestFailure(hardenOptions, input.file)));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      refused.push(e);
+    }
     progress.tick(input.file);
   }
   progress.done();
+  if (refused.length) {
+    for (const e of refused) process.stderr.write(`kharden: error: ${e.message}\n`);
+    if (inputs.length > 1) process.stderr.write(`kharden: ${refused.length} of ${inputs.length} file(s) refused; nothing was written\n`);
+    return EXIT.bad;
+  }
 
   for (const r of results) for (const f of r.findings) if (!f.resource && f.severity === 'warning') warn(`${r.file}${f.line ? `:${f.line}` : ''} (document ${f.document}): ${f.message}`);
 
