@@ -150,7 +150,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   }
   progress.done();
   if (refused.length) {
-    for (const e of refused) process.stderr.write(`kharden: error: ${e.message}\n`);
+    for (const e of refused) reportError(e);
     if (inputs.length > 1) process.stderr.write(`kharden: ${refused.length} of ${inputs.length} file(s) refused; nothing was written\n`);
     return EXIT.bad;
   }

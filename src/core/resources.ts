@@ -110,11 +110,6 @@ export function containersOf(template: unknown): ContainerRef[] {
   return out;
 }
 
-/**
- * Checks the fields kharden edits have the types Kubernetes requires. A wrong type
- * (`containers: "x"`, `securityContext: []`, `resources: 5`) is refused rather than guessed at;
- * null counts as absent, as it does for the API server.
- */
 /** User and group IDs are integers to the API server (`runAsUser: "1000"` or `true` is rejected), and kharden reasons with them. */
 function idProblem(sc: unknown, fields: string[], base: string): { path: string; expected: string; actual: unknown } | undefined {
   if (!isPlainObject(sc)) return undefined;
@@ -125,6 +120,11 @@ function idProblem(sc: unknown, fields: string[], base: string): { path: string;
   return undefined;
 }
 
+/**
+ * Checks the fields kharden edits have the types Kubernetes requires. A wrong type
+ * (`containers: "x"`, `securityContext: []`, `resources: 5`) is refused rather than guessed at;
+ * null counts as absent, as it does for the API server.
+ */
 export function findShapeProblem(template: unknown): { path: string; expected: string; actual: unknown } | undefined {
   if (!isPlainObject(template)) return { path: '', expected: 'a map (pod template)', actual: template };
   const spec = template.spec;
