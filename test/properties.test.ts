@@ -11,10 +11,10 @@ import type { HardenOptions } from '../src/core/engine.js';
 import { resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
 import { commentLines } from './helpers/harness.js';
+import { RANK } from './helpers/levels.js';
 import { evaluatePod } from '../src/pss/index.js';
 import { getAt } from '../src/core/pointer.js';
 
-const RANK = { privileged: 0, baseline: 1, restricted: 2 } as const;
 
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
 const caps = fc.constantFrom('ALL', 'all', 'NET_ADMIN', 'SYS_ADMIN', 'NET_BIND_SERVICE', 'CHOWN', 'NET_RAW');

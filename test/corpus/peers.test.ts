@@ -9,17 +9,15 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { hardenText } from '../../src/core/engine.js';
 import type { HardenOptions } from '../../src/core/engine.js';
-import { decodeInput, parseStream } from '../../src/yaml/stream.js';
+import { decodeInput } from '../../src/yaml/stream.js';
 import { resolveProfile } from '../../src/profiles/resolve.js';
 import { loadProfileFile } from '../../src/io/profiles.js';
-import { getAt } from '../../src/core/pointer.js';
-import { evaluatePod } from '../../src/pss/index.js';
 import { listManifests, SHARED } from '../helpers/harness.js';
 import { expectFaithful } from '../helpers/fidelity.js';
+import { levelsFromText, RANK } from '../helpers/levels.js';
 
 const ROOT = path.join(SHARED, 'corpus/peers');
 const present = fs.existsSync(ROOT);
-const RANK = { privileged: 0, baseline: 1, restricted: 2 } as const;
 
 let options: HardenOptions;
 beforeAll(async () => {
@@ -38,14 +36,8 @@ describe.skipIf(!present)(present ? 'peer tools\' fixtures' : `peer fixtures: SK
     const input = decodeInput(fs.readFileSync(file), file);
     const result = hardenText(file, input, options);
     expectFaithful(file, input, result, options);
-    const before = parseStream(input, file);
-    const after = parseStream(result.output, file);
-    for (const w of result.workloads) {
-      const tb = getAt(before.documents[w.document].value, w.templatePath) as Record<string, unknown>;
-      const ta = getAt(after.documents[w.document].value, w.templatePath) as Record<string, unknown>;
-      const was = evaluatePod(tb.metadata, tb.spec).level;
-      const is = evaluatePod(ta.metadata, ta.spec).level;
-      expect(RANK[is], `${w.resource.kind}/${w.resource.name}: ${was} → ${is}`).toBeGreaterThanOrEqual(RANK[was]);
+    for (const { workload: w, before, after } of levelsFromText(result)) {
+      expect(RANK[after], `${w.resource.kind}/${w.resource.name}: ${before} → ${after}`).toBeGreaterThanOrEqual(RANK[before]);
     }
   });
 });
