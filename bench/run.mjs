@@ -55,13 +55,13 @@ async function child(kind, file) {
   if (kind === 'lib') {
     const imp = (p) => import(pathToFileURL(path.join(process.env.KHARDEN_ROOT || ROOT, p)).href);
     const { hardenText } = await imp('dist/src/core/engine.js');
-    const { resolveProfile } = await imp('dist/src/profiles/resolve.js');
+    const { resolveProfile, hardenOptionsOf } = await imp('dist/src/profiles/resolve.js');
     const { loadProfileFile } = await imp('dist/src/io/profiles.js');
     const profile = await resolveProfile(process.env.BENCH_PROFILE || 'restricted', loadProfileFile);
     const text = fs.readFileSync(file, 'utf8');
     const cpu0 = process.cpuUsage();
     const tReady = performance.now();
-    const res = hardenText(file, text, { chain: profile.chain, podTemplateLocations: profile.podTemplateLocations });
+    const res = hardenText(file, text, hardenOptionsOf(profile));
     const tDone = performance.now();
     const cpu = process.cpuUsage(cpu0);
     r = {

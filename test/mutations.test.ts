@@ -13,8 +13,8 @@ import fc from 'fast-check';
 import YAML from 'yaml';
 import { hardenText } from '../src/core/engine.js';
 import type { HardenOptions } from '../src/core/engine.js';
-import { InputError } from '../src/core/errors.js';
-import { resolveProfile } from '../src/profiles/resolve.js';
+import { InputError } from '../src/lib/errors.js';
+import { hardenOptionsOf, resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
 import { parseStream, PARSE_OPTIONS } from '../src/yaml/stream.js';
 import { listManifests, SHARED } from './helpers/harness.js';
@@ -44,7 +44,7 @@ function mutate(text: string, m: Mutation): string {
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
+  options = { ...hardenOptionsOf(p), freezeTargets: true };
 });
 afterEach(() => {
   vi.restoreAllMocks();

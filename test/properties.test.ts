@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import YAML from 'yaml';
 import { hardenText } from '../src/core/engine.js';
 import type { HardenOptions } from '../src/core/engine.js';
-import { resolveProfile } from '../src/profiles/resolve.js';
+import { hardenOptionsOf, resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
 import { commentLines } from './helpers/harness.js';
 import { RANK } from './helpers/levels.js';
 import { evaluatePod } from '../src/pss/index.js';
-import { getAt } from '../src/core/pointer.js';
+import { getAt } from '../src/lib/pointer.js';
 
 
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
@@ -73,7 +73,7 @@ function render(obj: unknown, s: { indent: number; indentSeq: boolean; flowLevel
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
+  options = { ...hardenOptionsOf(p), freezeTargets: true };
 });
 
 describe('properties of hardening generated workloads', () => {

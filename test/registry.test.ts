@@ -29,7 +29,16 @@ describe('transform registry', () => {
     expect(t!.summary.length).toBeGreaterThan(10);
     expect(t!.reason.length).toBeGreaterThan(20);
     expect(t!.docs).toMatch(/^https:\/\/kubernetes\.io\//);
-    expect(['resource', 'podTemplate', 'container']).toContain(t!.scope);
+    expect(['resource', 'podTemplate', 'container', 'stream']).toContain(t!.scope);
+    for (const [code, m] of Object.entries(t!.messages)) {
+      expect(code, `${id}: finding codes are camelCase`).toMatch(/^[a-z][a-zA-Z0-9]+$/);
+      expect(['error', 'warning', 'info']).toContain(m.severity);
+      expect(m.title.length, `${id}: ${code} has a title`).toBeGreaterThan(3);
+    }
+    for (const [name, spec] of Object.entries(t!.options as Record<string, { description: string; default: unknown; check: (v: unknown, p: string) => unknown }>)) {
+      expect(spec.description.length, `${id}: option ${name} is described`).toBeGreaterThan(5);
+      expect(spec.check(spec.default, name), `${id}: option ${name}'s default passes its own check`).toEqual(spec.default);
+    }
     expect(fs.existsSync(path.join(REPO_ROOT, 'test/transforms', `${id}.test.ts`)), 'has a test file').toBe(true);
     const cases = path.join(REPO_ROOT, 'test/transforms', id);
     const dirs = fs.readdirSync(cases);

@@ -7,6 +7,7 @@ import type { Transform } from '../src/core/types.js';
 type Loader = () => Promise<{ default: Transform<any> }>;
 
 export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
+  'set-windows-pod-os': () => import('./set-windows-pod-os.js'),
   'set-seccomp-runtime-default': () => import('./set-seccomp-runtime-default.js'),
   'disallow-privilege-escalation': () => import('./disallow-privilege-escalation.js'),
   'drop-all-capabilities': () => import('./drop-all-capabilities.js'),

@@ -1,17 +1,13 @@
-import type { Edit, Finding, Json, JsonObject, Target, Transform } from '../src/core/types.js';
-import { containersOf, ensure, isPlainObject, isWindowsPod, listAt, mapAt, str } from './util.js';
-import { isSkipped } from './util.js';
+import type { JsonObject, PodTemplateTarget } from '../src/core/types.js';
+import { defineTransform } from '../src/core/types.js';
+import { string } from '../src/core/options.js';
+import { parseQuantity } from './data/quantity.js';
+import { containersOf, isPlainObject, listAt, mapAt, str } from './util.js';
 import { findKnownImage, KNOWN_IMAGES } from './data/known-images.js';
 
 const ID = 'read-only-root-filesystem';
 const WRITABLE = 'kharden.dev/writable-paths';
 const SKIP = 'kharden.dev/skip';
-
-interface Options {
-  /** `emptyDir.sizeLimit` of every volume this transform adds ('' for none). */
-  sizeLimit: string;
-}
-
 
 function normPath(p: string): string {
   const s = p.trim().replace(/\/{2,}/g, '/');
@@ -24,7 +20,7 @@ function covers(mount: string, p: string): boolean {
 }
 
 /** Paths declared in `kharden.dev/writable-paths` (pod-wide) and `…/writable-paths.<container>`. */
-function declaredPaths(target: Target, container: string): { paths: string[]; invalid: Map<string, string[]> } {
+function declaredPaths(target: PodTemplateTarget, container: string): { paths: string[]; invalid: Map<string, string[]> } {
   const paths: string[] = [];
   const invalid = new Map<string, string[]>();
   for (const obj of [target.resource, target.template]) {
@@ -48,20 +44,41 @@ function baseVolumeName(path: string): string {
   return `kharden-${slug || 'root'}`.slice(0, 59).replace(/-+$/, '');
 }
 
-const transform: Transform<Options> = {
+export default defineTransform({
   id: ID,
   summary: 'Set readOnlyRootFilesystem: true on every container and mount an emptyDir wherever the app must write (/tmp, known image paths, declared paths)',
   reason: 'A read-only root filesystem stops an attacker from dropping binaries or changing the app; the paths the app legitimately writes to get their own size-limited emptyDir volume so it keeps running.',
   docs: 'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/',
   scope: 'podTemplate',
-  defaults: { sizeLimit: '256Mi' },
-  run(target: Target, options) {
-    const edits: Edit[] = [];
-    const findings: Finding[] = [];
-    const t = target.template!;
+  options: {
+    sizeLimit: string({
+      default: '256Mi',
+      description: "emptyDir.sizeLimit of every volume this transform adds ('' for none): a pod that writes more is evicted",
+      type: "Kubernetes quantity (256Mi), or ''",
+      test: (v) => (v === '' || parseQuantity(v) ? undefined : `${JSON.stringify(v)} is not a Kubernetes quantity (e.g. 256Mi, 1Gi), or '' for no limit`),
+    }),
+  },
+  changesPrivileges: true,
+  messages: {
+    readOnlyRootFilesystemOverridden: {
+      severity: 'warning',
+      title: 'readOnlyRootFilesystem overridden',
+      help: `The app may write to paths other than the ones made writable: if it fails, declare them with the annotation ${WRITABLE}.<container>: "/path,/other" or exempt the container with ${SKIP}.<container>: ${ID}.`,
+    },
+    writablePathsInvalid: { severity: 'warning', title: 'writable-paths annotation has invalid paths', help: 'Paths must be absolute, below /, without "..".' },
+    writablePathsAdded: { severity: 'info', title: 'emptyDir volumes added for writable paths' },
+    writablePathsUnknown: {
+      severity: 'warning',
+      title: 'paths the app writes to are unknown',
+      help: `kharden knows no path the image writes to but /tmp; the app may need more. Declare them with the annotation ${WRITABLE}.<container>: "/path,/other" (or ${WRITABLE} for every container), or exempt it with ${SKIP}.<container>: ${ID}.`,
+    },
+  },
+  run(target, ctx) {
+    const options = ctx.options;
+    const t = target.template;
     // Windows: the API server rejects readOnlyRootFilesystem on a pod with spec.os.name windows.
-    if (isWindowsPod(t)) return { edits, findings };
-    const skipped = (name: string) => isSkipped(target, name);
+    if (target.pod.windows) return;
+    const skipped = (name: string) => target.pod.exemptContainers.includes(name);
     const emptyDir: JsonObject = options.sizeLimit ? { sizeLimit: options.sizeLimit } : {};
     const taken = new Set<string>();
     for (const v of listAt(t, '/spec/volumes')) if (isPlainObject(v) && typeof v.name === 'string') taken.add(v.name);
@@ -74,11 +91,9 @@ const transform: Transform<Options> = {
       const rofs = mapAt(c.container, '/securityContext').readOnlyRootFilesystem;
       if (rofs === true) continue;
       const rofsPath = `${c.path}/securityContext/readOnlyRootFilesystem`;
-      edits.push(
-        ...ensure(t, rofsPath, true, rofs === undefined || rofs === null
-          ? 'a read-only root filesystem stops writes to the image; the paths the app writes to get emptyDir volumes'
-          : `readOnlyRootFilesystem was ${JSON.stringify(rofs)}; a read-only root filesystem stops writes to the image`),
-      );
+      ctx.set(rofsPath, true, rofs === undefined || rofs === null
+        ? 'a read-only root filesystem stops writes to the image; the paths the app writes to get emptyDir volumes'
+        : `readOnlyRootFilesystem was ${JSON.stringify(rofs)}; a read-only root filesystem stops writes to the image`);
       // A skipped container keeps its filesystem: the edit above is dropped (and reported) by the
       // engine; adding volumes for it would leave them unused.
       if (skipped(c.name)) continue;
@@ -109,58 +124,42 @@ const transform: Transform<Options> = {
       const mountsPath = `${c.path}/volumeMounts`;
       if (mounts.length) {
         const reason = `the root filesystem is read-only: ${mounts.map((m) => m.mountPath).join(', ')} must stay writable`;
-        if (listAt(c.container, '/volumeMounts').length === 0) edits.push(...ensure(t, mountsPath, mounts, reason));
-        else for (const m of mounts) edits.push({ op: 'add', path: `${mountsPath}/-`, value: m, reason });
+        for (const m of mounts) ctx.append(mountsPath, m, reason);
       }
 
       if (rofs !== undefined && rofs !== null) {
-        findings.push({
+        ctx.report({
           code: 'readOnlyRootFilesystemOverridden',
-          severity: 'warning',
-          message:
-            `container ${c.name} set readOnlyRootFilesystem: ${JSON.stringify(rofs)}; overridden to true. ` +
-            `The app may write to paths other than the ones made writable (${paths.join(', ')}): if it fails, declare them with the annotation ` +
-            `${WRITABLE}.${c.name}: "/path,/other" or exempt the container with ${SKIP}.${c.name}: ${ID}`,
+          message: `container ${c.name} set readOnlyRootFilesystem: ${JSON.stringify(rofs)}; overridden to true (writable: ${paths.join(', ')})`,
           path: rofsPath,
         });
       }
       for (const [key, bad] of declared.invalid) {
         if (reportedInvalid.has(key)) continue;
         reportedInvalid.add(key);
-        findings.push({
+        ctx.report({
           code: 'writablePathsInvalid',
-          severity: 'warning',
           message: `annotation ${key} lists ${bad.map((p) => JSON.stringify(p)).join(', ')}: ${bad.length > 1 ? 'not absolute paths' : 'not an absolute path'} below /, ignored`,
         });
       }
       if (mounts.length) {
         const covered = alreadyWritable.length ? `; already writable through existing mounts: ${alreadyWritable.join(', ')}` : '';
-        findings.push({
+        ctx.report({
           code: 'writablePathsAdded',
-          severity: 'info',
           message: `container ${c.name}: emptyDir volumes${options.sizeLimit ? ` (sizeLimit ${options.sizeLimit})` : ''} mounted at ${mounts.map((m) => `${m.mountPath} (${m.name})`).join(', ')}${covered}`,
           path: mountsPath,
         });
       }
       if (known === undefined && declared.paths.length === 0) {
-        findings.push({
+        ctx.report({
           code: 'writablePathsUnknown',
-          severity: 'warning',
-          message:
-            `container ${c.name}: ${!image ? 'no image is named' : entry ? `image ${image} has no writable paths in kharden's table of known images` : `image ${image} is not in kharden's table of known images`}, so kharden knows no path it writes to but /tmp; ` +
-            `the app may need more. Declare the paths it writes to with the annotation ${WRITABLE}.${c.name}: "/path,/other" ` +
-            `(or ${WRITABLE} for every container), or exempt it with ${SKIP}.${c.name}: ${ID}`,
+          message: `container ${c.name}: ${!image ? 'no image is named' : entry ? `image ${image} has no writable paths in kharden's table of known images` : `image ${image} is not in kharden's table of known images`}; only /tmp was made writable`,
           path: `${c.path}/image`,
         });
       }
     }
 
-    if (newVolumes.length) {
-      const reason = 'emptyDir volumes for the paths containers must write to under a read-only root filesystem';
-      if (listAt(t, '/spec/volumes').length === 0) edits.push(...ensure(t, '/spec/volumes', newVolumes as Json[], reason));
-      else for (const v of newVolumes) edits.push({ op: 'add', path: '/spec/volumes/-', value: v, reason });
-    }
-    return { edits, findings };
+    const reason = 'emptyDir volumes for the paths containers must write to under a read-only root filesystem';
+    for (const v of newVolumes) ctx.append('/spec/volumes', v, reason);
   },
-};
-export default transform;
+});

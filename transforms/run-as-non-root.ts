@@ -1,7 +1,8 @@
-import type { Finding, Json, Target, Transform } from '../src/core/types.js';
+import type { FindingInput, Json } from '../src/core/types.js';
+import { defineTransform } from '../src/core/types.js';
+import { integer } from '../src/core/options.js';
 import type { ContainerRef } from '../src/core/resources.js';
-import { containersOf, isSkipped, listAt, mapAt, obj, targetsWindowsNodes } from './util.js';
-import { EditPlan } from '../src/core/ensure.js';
+import { containersOf, listAt, mapAt, obj } from './util.js';
 import { findKnownImage, imageRepository } from './data/known-images.js';
 import type { KnownImage } from './data/known-images.js';
 
@@ -39,25 +40,38 @@ function annotationsOf(o: unknown): Record<string, Json> {
   return obj(obj(obj(o).metadata).annotations);
 }
 
-const transform: Transform<RunAsNonRootOptions> = {
+export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
   id: ID,
   summary: 'Run pods as a non-root UID/GID (runAsNonRoot, runAsUser, runAsGroup, fsGroup), using the image\'s own user when kharden knows it',
   reason:
     'A process running as UID 0 is root on the node if it escapes the container. The restricted Pod Security Standard requires runAsNonRoot: true and forbids runAsUser: 0; a numeric runAsUser keeps the kubelet from refusing images whose USER is root or a name.',
   docs: 'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-the-security-context-for-a-pod',
   scope: 'podTemplate',
-  defaults: { uid: 65532, gid: 65532 },
-  run(target: Target, options) {
-    for (const k of ['uid', 'gid'] as const) {
-      const v = options[k];
-      if (!Number.isInteger(v) || v < 1 || v > MAX_ID) throw new Error(`${ID}: option ${k} must be a non-zero UID/GID (1-${MAX_ID}), found ${JSON.stringify(v)}`);
-    }
-    const t = target.template!;
-    const plan = new EditPlan(t);
-    const findings: Finding[] = [];
-    // spec.os is the API's marker; older manifests select Windows nodes only by nodeSelector, and
-    // Linux IDs mean nothing there either.
-    const windows = targetsWindowsNodes(t);
+  options: {
+    uid: integer({ default: 65532, min: 1, max: MAX_ID, description: 'UID for images kharden knows nothing about (not 0: root is what this transform removes)' }),
+    gid: integer({ default: 65532, min: 1, max: MAX_ID, description: 'GID to go with it' }),
+  },
+  changesPrivileges: true,
+  messages: {
+    rootUserOverridden: {
+      severity: 'warning',
+      title: 'root user or group overridden',
+      help: `If an image really needs root it will fail to start: exempt the container that needs it with the annotation kharden.dev/skip.<container>: ${ID}, or the whole workload with kharden.dev/skip: ${ID}.`,
+      pssCheck: 'runAsUser',
+    },
+    imageMayRequireRoot: {
+      severity: 'info',
+      title: 'image not known to run as non-root',
+      help: `Images whose files are owned by root, or that write to root-owned paths, may fail as another user: set runAsUser to the image's own user, or the annotation ${USER_ANNOTATION} on the workload.`,
+      pssCheck: 'runAsNonRoot',
+    },
+    invalidRunAsAnnotation: { severity: 'warning', title: 'run-as annotation is not a non-root ID', help: `${USER_ANNOTATION} and ${GROUP_ANNOTATION} take a numeric ID from 1 to ${MAX_ID}.` },
+  },
+  run(target, ctx) {
+    const options = ctx.options;
+    const t = target.template;
+    const plan = ctx;
+    const windows = target.pod.windows;
     const podSc = mapAt(t, SC);
     const refs = containersOf(t);
     const sources = [t, target.resource];
@@ -65,9 +79,9 @@ const transform: Transform<RunAsNonRootOptions> = {
     // Exempted containers (kharden.dev/skip.<name>): the engine drops their edits and findings,
     // but pod-level settings would still reach them, so with one present everything is set per
     // container instead.
-    const exempt = new Set(refs.filter((r) => isSkipped(target, r.name)).map((r) => r.name));
+    const exempt = new Set(refs.filter((r) => target.pod.exemptContainers.includes(r.name)).map((r) => r.name));
     const podLevel = exempt.size === 0;
-    const report = (f: Finding) => findings.push({ pssCheck: 'runAsNonRoot', ...f });
+    const report = (f: FindingInput) => ctx.report(f);
 
     // --- runAsNonRoot (every OS: upstream's runAsNonRoot check has no Windows exemption) ---
     if (podLevel && podSc.runAsNonRoot !== true) {
@@ -92,12 +106,13 @@ const transform: Transform<RunAsNonRootOptions> = {
         if (typeof podUser === 'string' || typeof obj(mapAt(r.container, '/securityContext').windowsOptions).runAsUserName === 'string') continue;
         report({
           code: 'imageMayRequireRoot',
-          severity: 'info',
+          // The kubelet refuses to start it: a warning, not a note.
+          severity: 'warning',
           message: `Windows container ${r.name}: with runAsNonRoot the kubelet refuses images that run as ContainerAdministrator (servercore's default); set securityContext.windowsOptions.runAsUserName: ContainerUser if the image allows it`,
           path: `${r.path}/securityContext`,
         });
       }
-      return { edits: plan.edits, findings };
+      return;
     }
 
     // --- the identity to run as ---
@@ -109,9 +124,8 @@ const transform: Transform<RunAsNonRootOptions> = {
         const s = String(raw).trim();
         const n = /^\d+$/.test(s) ? Number(s) : NaN;
         if (n >= 1 && n <= MAX_ID) return n;
-        findings.push({
+        report({
           code: 'invalidRunAsAnnotation',
-          severity: 'warning',
           message: `annotation ${key}: ${JSON.stringify(raw)} is not a non-root numeric ID (1-${MAX_ID}); ignored`,
           // Paths are relative to the pod template; an annotation on the workload itself has none.
           ...(o === t ? { path: '/metadata/annotations' } : {}),
@@ -208,10 +222,8 @@ const transform: Transform<RunAsNonRootOptions> = {
     if (podFields) {
       report({
         code: 'rootUserOverridden',
-        severity: 'warning',
-        message: `the pod set root IDs; replaced ${podFields.join(', and ')}. If an image really needs root it will fail to start: exempt the container that needs it with the annotation kharden.dev/skip.<container>: ${ID}, or the whole workload with kharden.dev/skip: ${ID}`,
+        message: `the pod set root IDs; replaced ${podFields.join(', and ')}`,
         path: SC,
-        pssCheck: 'runAsUser',
       });
     }
     for (const r of refs) {
@@ -219,16 +231,13 @@ const transform: Transform<RunAsNonRootOptions> = {
       if (fields) {
         report({
           code: 'rootUserOverridden',
-          severity: 'warning',
-          message: `container ${r.name} set root IDs; replaced ${fields.join(', and ')}. The image ${imageName(r)} may need root and then fails to start: exempt it with the annotation kharden.dev/skip.${r.name}: ${ID} (or kharden.dev/skip: ${ID} for the whole workload)`,
+          message: `container ${r.name} (image ${imageName(r)}) set root IDs; replaced ${fields.join(', and ')}`,
           path: `${r.path}/securityContext`,
-          pssCheck: 'runAsUser',
         });
       } else if (byKharden.has(r) && annUid === undefined && known.get(r) === undefined) {
         report({
           code: 'imageMayRequireRoot',
-          severity: 'info',
-          message: `container ${r.name}: image ${imageName(r)} is not in kharden's known-images table; it now runs as UID ${finalUid.get(r)}. Images whose files are owned by root, or that write to root-owned paths, may fail: set runAsUser to the image's own user, or the annotation ${USER_ANNOTATION} on the workload`,
+          message: `container ${r.name}: image ${imageName(r)} is not in kharden's known-images table; it now runs as UID ${finalUid.get(r)}`,
           path: `${r.path}/securityContext`,
         });
       }
@@ -240,7 +249,5 @@ const transform: Transform<RunAsNonRootOptions> = {
       const gid = podGroup !== undefined && podGroup > 0 ? podGroup : podChoice('runAsGroup').n;
       plan.set(`${SC}/fsGroup`, gid, `the pod mounts volumes: fsGroup ${gid} makes them group-owned by the pod's group so a non-root process can write them`);
     }
-    return { edits: plan.edits, findings };
   },
-};
-export default transform;
+});

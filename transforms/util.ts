@@ -1,25 +1,10 @@
 /** Small helpers shared by the built-in transforms. */
-import type { Json, JsonObject, Target } from '../src/core/types.js';
-import { isPlainObject } from '../src/core/ensure.js';
+import type { Json, JsonObject } from '../src/core/types.js';
+import { isPlainObject } from '../src/lib/json.js';
 
-export { ensure, ensureAbsent, mapAt, listAt, valueAt, isPlainObject } from '../src/core/ensure.js';
+export { mapAt, listAt, valueAt } from '../src/core/ensure.js';
+export { isPlainObject } from '../src/lib/json.js';
 export { containersOf } from '../src/core/resources.js';
-
-/**
- * Windows pods (`spec.os.name: windows`) are exempt from the Linux-only restricted checks
- * (seccomp, capabilities, privilege escalation), exactly as Pod Security admission decides it.
- */
-export function isWindowsPod(template: unknown): boolean {
-  const spec = isPlainObject(template) ? template.spec : undefined;
-  return isPlainObject(spec) && isPlainObject(spec.os) && spec.os.name === 'windows';
-}
-
-/** Runs on Windows nodes: `spec.os.name`, or (older manifests) only a nodeSelector pinning Windows nodes. */
-export function targetsWindowsNodes(template: unknown): boolean {
-  if (isWindowsPod(template)) return true;
-  const spec = isPlainObject(template) ? template.spec : undefined;
-  return isPlainObject(spec) && isPlainObject(spec.nodeSelector) && spec.nodeSelector['kubernetes.io/os'] === 'windows';
-}
 
 export function str(v: Json | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -29,7 +14,7 @@ export function obj(v: unknown): JsonObject {
   return isPlainObject(v) ? v : {};
 }
 
-/** The engine tells a transform which containers opted out of it (`kharden.dev/skip.<name>`). */
-export function isSkipped(target: Target, container: string): boolean {
-  return target.skippedContainers?.includes(container) ?? false;
+/** Capability names as the Pod Security checks compare them: `cap_net_raw` and `CAP_NET_RAW` are `NET_RAW`. */
+export function capabilityName(c: unknown): string {
+  return String(c).trim().toUpperCase().replace(/^CAP_/, '');
 }

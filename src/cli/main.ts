@@ -1,22 +1,30 @@
 /**
  * The command line: the only place that maps errors to exit codes.
- *   0 success · 1 --check found changes · 2 bad input or usage · 3 internal error (a bug)
+ *   0 success · 1 --check found changes (or a --fail-on condition held) · 2 bad input or usage · 3 internal error (a bug)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { InputError, TransformError, UsageError } from '../core/errors.js';
-import { hardenText } from '../core/engine.js';
-import type { FileResult, HardenOptions } from '../core/engine.js';
+import { Command, CommanderError, Option } from 'commander';
+import { InputError, InputErrors, TransformError, UsageError } from '../lib/errors.js';
+import { ENGINE_MESSAGES, hardenFiles } from '../core/engine.js';
+import type { FileResult, HardenOptions, RunInput, RunResult } from '../core/engine.js';
+import type { MessageSpec } from '../core/types.js';
 import { decodeInput } from '../yaml/stream.js';
-import { resolveProfile } from '../profiles/resolve.js';
+import { printDocuments } from '../yaml/print.js';
+import { hardenOptionsOf, renderResolvedProfile, resolveProfile } from '../profiles/resolve.js';
+import { EXCLUDE_SYNTAX, parseExcludeString } from '../profiles/exclude.js';
+import type { ExcludeRule } from '../core/exemptions.js';
 import { loadProfileFile, packageRoot } from '../io/profiles.js';
 import { collectInputs, isInside, readInput, readStdin, writeAllOrNothing } from '../io/files.js';
 import type { InputFile, PlannedWrite } from '../io/files.js';
 import { buildReport, renderJson, renderText } from '../report/build.js';
-import type { PssEvaluator } from '../report/build.js';
+import type { PssEvaluator, Report } from '../report/build.js';
+import { renderSummary } from './summary.js';
 
 export const EXIT = { ok: 0, changes: 1, bad: 2, internal: 3 } as const;
+
+/** Where generated resources (NetworkPolicies, ServiceAccounts…) are written with -o and --in-place. */
+export const GENERATED_FILE = 'kharden-generated.yaml';
 
 interface CliOptions {
   profile: string;
@@ -27,7 +35,14 @@ interface CliOptions {
   report?: string;
   quiet?: boolean;
   progress?: boolean;
+  color?: boolean;
+  exclude?: string[];
+  failOn?: string;
+  printProfile?: boolean;
 }
+
+const FAIL_ON = ['changes', 'error', 'warning', 'info', 'baseline', 'restricted'] as const;
+type FailOn = (typeof FAIL_ON)[number];
 
 function version(): string {
   try {
@@ -46,23 +61,30 @@ export async function main(argv: string[]): Promise<number> {
     .option('-p, --profile <name|file>', 'profile: built-in name (restricted, baseline) or a profile file', 'restricted')
     .option('-o, --output <dir>', 'write hardened files to a mirrored tree under DIR')
     .option('-i, --in-place', 'rewrite the input files')
-    .option('--check', 'write nothing; exit 1 if anything would change')
+    .option('--check', 'write nothing; exit 1 if anything would change (see --fail-on)')
     .option('--diff', 'print a unified diff of what would change instead of the YAML')
     .option('--report <file>', 'write the change report: FILE.json for JSON, "-" for text on stderr, else text')
+    .option('--exclude <rule>', `exempt matching workloads or containers (repeatable): ${EXCLUDE_SYNTAX}`, (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--fail-on <conditions>', `exit 1 when any holds (comma-separated): ${FAIL_ON.join(', ')} (changes: anything would change; error/warning/info: a finding at that severity or above; baseline/restricted: a workload stays below that Pod Security level); default with --check: changes`))
+    .option('--print-profile', 'print the resolved profile (every transform with its options) and exit')
     .option('-q, --quiet', 'no warnings or summary on stderr')
     .option('--no-progress', 'no progress bar on a terminal')
+    .option('--no-color', 'no colours on stderr (also NO_COLOR)')
     .version(version())
     .addHelpText(
       'after',
       `
-Exit codes: 0 done · 1 --check found changes · 2 bad input or usage (file, document, line:col)
-            · 3 internal error (nothing was written)
+Exit codes: 0 done · 1 --check found changes, or a --fail-on condition held · 2 bad input or usage
+            (file, document, line:col) · 3 internal error (nothing was written)
 Annotations on a workload: kharden.dev/skip: "id,id" (or "all"), kharden.dev/skip.<container>,
   kharden.dev/run-as-user, kharden.dev/run-as-group, kharden.dev/writable-paths[.<container>]
+Generated resources go after the input on stdout, or into ${GENERATED_FILE} (-o DIR: in DIR;
+  --in-place: in the first directory given, or beside the first file).
 Examples:
   kharden manifests/ > hardened.yaml
-  kharden --check manifests/                    # in CI
-  helm install web ./chart --post-renderer kharden`,
+  kharden --check --fail-on error,restricted manifests/      # in CI
+  helm install web ./chart --post-renderer kharden
+  kharden --exclude 'kind=DaemonSet;namespace=kube-system' -`,
     )
     .exitOverride()
     .configureOutput({
@@ -87,6 +109,10 @@ Examples:
 }
 
 function reportError(e: unknown): number {
+  if (e instanceof InputErrors) {
+    for (const x of e.errors) reportError(x);
+    return EXIT.bad;
+  }
   if (e instanceof InputError || e instanceof UsageError) {
     process.stderr.write(`kharden: error: ${e.message}\n`);
     return EXIT.bad;
@@ -95,22 +121,46 @@ function reportError(e: unknown): number {
     process.stderr.write(`kharden: internal error: ${e.message}; nothing was written\n`);
     return EXIT.internal;
   }
-  process.stderr.write(`kharden: internal error: ${e instanceof Error ? e.message : String(e)}; nothing was written\n`);
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`kharden: internal error: ${message}${/nothing was written/.test(message) ? '' : '; nothing was written'}\n`);
   if (process.env.KHARDEN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT.internal;
 }
 
+function parseFailOn(raw: string | undefined, check: boolean): FailOn[] {
+  if (raw === undefined) return check ? ['changes'] : [];
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const c of list) if (!FAIL_ON.includes(c as FailOn)) throw new UsageError(`--fail-on: unknown condition "${c}" (one or more of ${FAIL_ON.join(', ')})`);
+  return list as FailOn[];
+}
+
 async function run(args: string[], opts: CliOptions): Promise<number> {
   if (opts.inPlace && opts.output) throw new UsageError('--in-place and --output cannot be used together');
+  if (opts.check && (opts.inPlace || opts.output)) throw new UsageError('--check writes nothing: drop --in-place/--output (or drop --check to write)');
+  if (opts.diff && (opts.inPlace || opts.output)) throw new UsageError('--diff prints what would change and writes nothing: drop --in-place/--output (or drop --diff to write)');
+  const failOn = parseFailOn(opts.failOn, !!opts.check);
+  const cliRules: ExcludeRule[] = (opts.exclude ?? []).map((r) => {
+    try {
+      return parseExcludeString(r, `--exclude ${r}`);
+    } catch (e) {
+      throw new UsageError(`--exclude ${JSON.stringify(r)}: ${(e as Error).message}`);
+    }
+  });
+
+  const profile = await resolveProfile(opts.profile, loadProfileFile);
+  if (opts.printProfile) {
+    process.stdout.write(renderResolvedProfile(profile));
+    return EXIT.ok;
+  }
   const useStdin = args.length === 0 || (args.length === 1 && args[0] === '-');
   if (args.includes('-') && args.length > 1) throw new UsageError('"-" (stdin) cannot be mixed with paths');
   if (useStdin && args.length === 0 && process.stdin.isTTY) throw new UsageError('no input: give files or directories, or pipe YAML into stdin');
   if (useStdin && opts.inPlace) throw new UsageError('--in-place needs files, not stdin');
 
-  const profile = await resolveProfile(opts.profile, loadProfileFile);
-  const hardenOptions: HardenOptions = { chain: profile.chain, podTemplateLocations: profile.podTemplateLocations };
+  const quiet = !!opts.quiet;
+  const color = !quiet && opts.color !== false && !process.env.NO_COLOR && !!process.stderr.isTTY;
   const warn = (msg: string) => {
-    if (!opts.quiet) process.stderr.write(`kharden: warning: ${msg}\n`);
+    if (!quiet) process.stderr.write(`kharden: warning: ${msg}\n`);
   };
 
   let inputs: InputFile[];
@@ -129,56 +179,99 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
       }
       exclude = fs.existsSync(outAbs) ? fs.realpathSync(outAbs) : undefined;
     }
-    const walked = collectInputs(args, { writing: !!(opts.inPlace || opts.output), exclude });
+    const walked = collectInputs(args, { writing: !!(opts.inPlace || opts.output), inPlace: !!opts.inPlace, exclude });
     walked.warnings.forEach(warn);
     inputs = walked.files;
+    for (const a of args) {
+      if (fs.statSync(a).isDirectory() && !inputs.some((i) => isInside(path.resolve(i.file), path.resolve(a)))) warn(`${a}: no manifests (*.yaml, *.yml, *.json) in this directory`);
+    }
   }
 
-  const progress = makeProgress(inputs.length, !opts.quiet && opts.progress !== false && !!process.stderr.isTTY && inputs.length > 1);
-  const results: FileResult[] = [];
-  // Every file is read before anything is refused, so one run names every bad file, not just the first.
+  // With --in-place, generated resources go into a file that may already exist from an earlier
+  // run: it is read as an input, so what it holds is not generated twice.
+  const generatedTarget = generatedPath(args, opts);
+  if (opts.inPlace && generatedTarget && fs.existsSync(generatedTarget) && !inputs.some((i) => sameFile(i.file, generatedTarget))) {
+    inputs.push({ file: generatedTarget, relative: GENERATED_FILE });
+  }
+
+  const progress = makeProgress(inputs.length, !quiet && opts.progress !== false && !!process.stderr.isTTY && !process.env.CI && inputs.length > 1);
+  const hardenOptions: HardenOptions = { ...hardenOptionsOf(profile, cliRules), onInputDone: (f) => progress.tick(f) };
   const refused: InputError[] = [];
+  const runInputs: RunInput[] = [];
   for (const input of inputs) {
     try {
       const text = texts.get(input.file) ?? decodeInput(readInput(input.file), input.file);
-      results.push(hardenText(input.file, text, withTestFailure(hardenOptions, input.file)));
+      runInputs.push({
+        file: input.file,
+        text,
+        ...(input.kustomizePatchOf
+          ? { passThrough: { code: 'kustomizePatch', message: `named as a patch by ${input.kustomizePatchOf}: a partial object, left untouched; harden the built output instead (kustomize build ${path.dirname(input.kustomizePatchOf)} | kharden)` } }
+          : {}),
+      });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       refused.push(e);
     }
-    progress.tick(input.file);
+  }
+  let result: RunResult | undefined;
+  try {
+    result = await hardenFiles(runInputs, withTestFailure(hardenOptions, runInputs.map((i) => i.file)));
+  } catch (e) {
+    if (e instanceof InputErrors) refused.push(...e.errors);
+    else if (e instanceof InputError) refused.push(e);
+    else {
+      progress.done();
+      throw e;
+    }
   }
   progress.done();
-  if (refused.length) {
+  if (refused.length || !result) {
+    refused.sort((a, b) => inputs.findIndex((i) => i.file === a.position.file) - inputs.findIndex((i) => i.file === b.position.file));
     for (const e of refused) reportError(e);
     if (inputs.length > 1) process.stderr.write(`kharden: ${refused.length} of ${inputs.length} file(s) refused; nothing was written\n`);
     return EXIT.bad;
   }
+  const results = result.files;
 
-  for (const r of results) for (const f of r.findings) if (!f.resource && f.severity === 'warning') warn(`${r.file}${f.line ? `:${f.line}` : ''} (document ${f.document}): ${f.message}`);
+  // Where each generated resource lands, for the writes and the report.
+  const generatedText = result.generated.length
+    ? printDocuments(result.generated.map((g) => ({ value: g.value, comment: `Generated by kharden (${g.transform}): ${g.reason}` })))
+    : '';
+  const generatedWhere = opts.output || opts.inPlace ? generatedTarget! : '<stdout>';
 
-  const pss = await loadPss();
-  const report = buildReport(results, { version: version(), profile: profile.name, pss });
+  const messages: Record<string, MessageSpec> = { ...ENGINE_MESSAGES };
+  for (const link of profile.chain) Object.assign(messages, link.transform.messages);
+  const report = buildReport(result, { version: version(), profile: profile.name, pss: await loadPss(), messages, generatedFiles: result.generated.map(() => generatedWhere) });
   if (opts.report) {
     const body = opts.report.endsWith('.json') ? renderJson(report) : renderText(report);
     if (opts.report === '-') process.stderr.write(body);
     else writeAllOrNothing([{ target: opts.report, text: body }]);
   }
 
-  const anyChange = results.some((r) => r.changed);
-  if (opts.diff) {
-    const { createTwoFilesPatch } = await import('diff');
-    const label = (f: string) => (path.isAbsolute(f) ? f : `${f}`);
-    for (const r of results) if (r.changed) process.stdout.write(createTwoFilesPatch(label(r.file), label(r.file), r.input, r.output, 'input', 'hardened'));
-  }
+  const anyChange = results.some((r) => r.changed) || result.generated.length > 0;
+  const summarize = (verb: string, where?: string) => {
+    if (quiet) return;
+    process.stderr.write(renderSummary(report, { verb, where, color, reportHint: opts.report && opts.report !== '-' ? opts.report : '--report FILE' }));
+    if (opts.check) for (const r of results) if (r.changed) process.stderr.write(`  would change: ${r.file}\n`);
+    if (opts.check && result!.generated.length) process.stderr.write(`  would generate: ${result!.generated.length} resource(s)\n`);
+  };
+  const failed = failOn.length > 0 && failConditionHolds(failOn, report, anyChange);
 
   if (opts.check) {
-    if (!opts.quiet) summary(report, opts, results);
-    return anyChange ? EXIT.changes : EXIT.ok;
+    summarize('would change');
+    return failed ? EXIT.changes : EXIT.ok;
+  }
+
+  if (opts.diff) {
+    const { createTwoFilesPatch } = await import('diff');
+    for (const r of results) if (r.changed) process.stdout.write(createTwoFilesPatch(r.file, r.file, r.input, r.output, 'input', 'hardened'));
+    if (generatedText) process.stdout.write(createTwoFilesPatch('/dev/null', GENERATED_FILE, '', generatedText, 'input', 'generated'));
+    summarize('would change');
+    return failed ? EXIT.changes : EXIT.ok;
   }
 
   if (opts.inPlace || opts.output) {
-    const writes: PlannedWrite[] = [];
+    const writes: (PlannedWrite & { unchanged?: boolean })[] = [];
     const targets = new Set<string>();
     inputs.forEach((input, i) => {
       const r = results[i];
@@ -186,7 +279,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
         // Write through a symbolic link (renaming over it would replace the link with a copy); links met in a
         // directory walk all point inside it (collectInputs skips the others), and each real file is written once.
         const real = fs.realpathSync(input.file);
-        if (r.changed && !targets.has(real)) writes.push({ target: real, text: r.output, mode: fs.statSync(real).mode & 0o7777 });
+        if (!targets.has(real)) writes.push({ target: real, text: r.output, mode: fs.statSync(real).mode & 0o7777, unchanged: !r.changed });
         targets.add(real);
         return;
       }
@@ -195,13 +288,58 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
       targets.add(target);
       writes.push({ target, text: r.output });
     });
-    writeAllOrNothing(writes);
-    if (!opts.quiet) summary(report, opts, results);
-    return EXIT.ok;
+    if (generatedText) {
+      const target = opts.inPlace && fs.existsSync(generatedTarget!) ? fs.realpathSync(generatedTarget!) : generatedTarget!;
+      const existing = writes.find((w) => w.target === target);
+      if (existing) {
+        existing.text = joinStream([existing.text, generatedText]);
+        existing.unchanged = false;
+      } else writes.push({ target, text: generatedText });
+    }
+    writeAllOrNothing(writes.filter((w) => !w.unchanged).map(({ target, text, mode }) => ({ target, text, ...(mode !== undefined ? { mode } : {}) })));
+    summarize(opts.inPlace ? 'rewritten' : 'changed', opts.output);
+    return failed ? EXIT.changes : EXIT.ok;
   }
 
-  if (!opts.diff) process.stdout.write(joinStream(results.map((r) => r.output)));
-  return EXIT.ok;
+  process.stdout.write(joinStream([...results.map((r) => r.output), generatedText]));
+  summarize('changed');
+  return failed ? EXIT.changes : EXIT.ok;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/** The file generated resources are written to with -o or --in-place. */
+function generatedPath(args: string[], opts: CliOptions): string | undefined {
+  if (opts.output) return path.join(opts.output, GENERATED_FILE);
+  if (!opts.inPlace) return undefined;
+  const dir = args.find((a) => fs.existsSync(a) && fs.statSync(a).isDirectory());
+  return path.join(dir ?? path.dirname(args[0]), GENERATED_FILE);
+}
+
+const LEVELS = ['privileged', 'baseline', 'restricted'];
+
+function failConditionHolds(conditions: FailOn[], report: Report, anyChange: boolean): boolean {
+  const t = report.totals.findings;
+  return conditions.some((c) => {
+    switch (c) {
+      case 'changes':
+        return anyChange;
+      case 'error':
+        return t.error > 0;
+      case 'warning':
+        return t.error + t.warning > 0;
+      case 'info':
+        return t.error + t.warning + t.info > 0;
+      default:
+        return report.resources.some((r) => r.pss && LEVELS.indexOf(r.pss.after) < LEVELS.indexOf(c));
+    }
+  });
 }
 
 /**
@@ -209,15 +347,25 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
  * that transform throws whenever it runs on a file whose path contains the substring, to prove that
  * an internal failure exits 3, names the transform, file and document, and writes nothing.
  */
-function withTestFailure(options: HardenOptions, file: string): HardenOptions {
+function withTestFailure(options: HardenOptions, files: string[]): HardenOptions {
   const hook = process.env.KHARDEN_TEST_FAIL_TRANSFORM;
   const at = hook ? hook.indexOf(':') : -1;
-  if (!hook || at < 0 || !file.includes(hook.slice(at + 1))) return options;
+  if (!hook || at < 0) return options;
   const id = hook.slice(0, at);
-  const fail = () => {
-    throw new Error(`injected failure (KHARDEN_TEST_FAIL_TRANSFORM=${hook})`);
+  // The engine reads the inputs in order, running the leading transforms on each before the next.
+  let done = 0;
+  const run = (link: HardenOptions['chain'][number]) => (target: any, ctx: any) => {
+    if ((files[done] ?? '').includes(hook.slice(at + 1))) throw new Error(`injected failure (KHARDEN_TEST_FAIL_TRANSFORM=${hook})`);
+    return link.transform.run(target, ctx);
   };
-  return { ...options, chain: options.chain.map((link) => (link.id === id ? { ...link, transform: { ...link.transform, run: fail } } : link)) };
+  return {
+    ...options,
+    onInputDone: (f) => {
+      done++;
+      options.onInputDone?.(f);
+    },
+    chain: options.chain.map((link) => (link.id === id ? { ...link, transform: { ...link.transform, run: run(link) } } : link)),
+  };
 }
 
 /** Joins several files' streams into one, adding `---` between files and a newline where one is missing. */
@@ -236,16 +384,6 @@ export function joinStream(outputs: string[]): string {
     out += text;
   }
   return out;
-}
-
-function summary(report: ReturnType<typeof buildReport>, opts: CliOptions, results: FileResult[]): void {
-  const t = report.totals;
-  const verb = opts.check ? 'would change' : opts.inPlace ? 'rewritten' : 'changed';
-  const where = opts.output ? ` → ${opts.output}` : '';
-  process.stderr.write(
-    `kharden: ${t.files} file(s), ${t.filesChanged} ${verb}${where}; ${t.resourcesChanged} resource(s) hardened with ${t.edits} edit(s); findings: ${t.findings.error} error, ${t.findings.warning} warning, ${t.findings.info} info\n`,
-  );
-  if (opts.check) for (const r of results) if (r.changed) process.stderr.write(`  would change: ${r.file}\n`);
 }
 
 function makeProgress(total: number, enabled: boolean) {
@@ -272,3 +410,5 @@ function makeProgress(total: number, enabled: boolean) {
 async function loadPss(): Promise<PssEvaluator> {
   return (await import('../report/pss-summary.js')).summarizePss;
 }
+
+export type { FileResult };

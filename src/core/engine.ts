@@ -1,48 +1,64 @@
 /**
- * The engine: parse a stream, run the transform chain over every resource, apply the edits to
- * the plain value, then write the net change back into the source text (src/yaml/write.ts).
- * Every applied edit is recorded with where it happened and what it replaced; the report is
- * built from those records alone.
+ * The engine: read every input, run the transform chain, write the net change of each edited
+ * document back into its source text (src/yaml/write.ts), and record every applied edit with
+ * where it happened and what it replaced; the report is built from those records alone.
+ *
+ * The chain runs in profile order. Resource, pod template and container transforms run document
+ * by document; a stream transform sees every resource of the run (and those generated before it)
+ * and may edit any of them and add new ones. Documents are written as soon as the leading run of
+ * per-resource transforms is done (their syntax trees are then dropped); a document a later
+ * transform edits is parsed again from its written text and written once more.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
-import type { Edit, Finding, Json, JsonObject, Scope, Target, Transform } from './types.js';
-import { applyPatchOperation, cloneJson, deepEqual, PatchError } from './patch.js';
-import { InputError, TransformError } from './errors.js';
-import { InvalidShapeError, isPlainObject } from './ensure.js';
-import { containersOf, findShapeProblem, podTemplatePaths, resourcesOf } from './resources.js';
-import type { PodTemplateLocation } from './resources.js';
-import { documentValue, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
-import type { ParsedStream, SourceDocument } from '../yaml/stream.js';
-
-type StreamInfo = Omit<ParsedStream, 'documents'>;
+import type { Json, JsonObject } from '../lib/json.js';
+import { cloneJson, deepEqual, describeType, isPlainObject } from '../lib/json.js';
+import { InputError, InputErrors, TransformError } from '../lib/errors.js';
+import type { SourcePosition } from '../lib/errors.js';
+import type { Edit, Finding, FindingInput, MessageSpec, PodFacts, ResourceRef, Scope, StreamResource, Target, Transform } from './types.js';
+import { applyPatchOperation, PatchError } from './patch.js';
+import { InvalidShapeError } from './ensure.js';
+import { TargetEdits } from './context.js';
+import { containersOf, findShapeProblem, podTemplatesOf, resourcesOf } from './resources.js';
+import type { PodTemplateLocation, ResourceEntry } from './resources.js';
+import { decideExemptions, describeExemption, exemptionFor, SKIP_ANNOTATION } from './exemptions.js';
+import type { ExcludeRule, ExemptionSource, Exemptions, NodeAgent } from './exemptions.js';
+import { documentValue, lineCol, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
+import type { SourceDocument } from '../yaml/stream.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import { offsetOf } from '../yaml/locate.js';
-import { describeType } from './ensure.js';
 
-/** One link of the chain, with its options already merged over the transform's defaults. */
+export { ANNOTATION_PREFIX, SKIP_ANNOTATION } from './exemptions.js';
+
+/** One link of the chain, with its options already checked against the transform's schema. */
 export interface ChainLink {
   id: string;
-  transform: Transform<any>;
-  options: Record<string, unknown>;
+  transform: Transform;
+  options: unknown;
 }
 
 export interface HardenOptions {
   chain: ChainLink[];
   podTemplateLocations: readonly PodTemplateLocation[];
+  /** Exclusion rules from the profile and the command line. */
+  exclude?: readonly ExcludeRule[];
+  /** Node agents keep their privileges (default) or are hardened like any pod. */
+  nodeAgents?: 'keep' | 'harden';
+  /** Every `kharden.dev/` annotation key kharden reads (`.*`: a container name follows); others are warned about. */
+  knownAnnotations?: readonly string[];
+  /** Every transform id a skip annotation may name; the chain's ids are always included. */
+  knownTransformIds?: readonly string[];
   /**
    * Give transforms deep-frozen copies, so a transform that mutates its input fails loudly.
    * The test suites turn it on; a run leaves it off because transforms only read (their
    * contract) and a copy per transform per resource costs a tenth of the run.
    */
   freezeTargets?: boolean;
+  /** Called when an input has been read and its documents hardened by the leading per-resource transforms (for a progress bar). */
+  onInputDone?: (file: string) => void;
 }
 
-export interface ResourceInfo {
-  apiVersion: string;
-  kind: string;
-  name?: string;
-  namespace?: string;
+export interface ResourceInfo extends ResourceRef {
   /** Pointer of the resource inside its document ('' unless inside a List). */
   path: string;
 }
@@ -61,6 +77,8 @@ export interface AppliedEdit {
   reason: string;
   /** 1-based line in the input where the edited value (or its nearest parent) starts. */
   line: number;
+  /** 1-based line in the output where the edited value (or, for a removal, its parent) now is. */
+  outputLine?: number;
 }
 
 export interface ReportedFinding extends Finding {
@@ -69,6 +87,20 @@ export interface ReportedFinding extends Finding {
   document: number;
   resource?: ResourceInfo;
   line?: number;
+}
+
+/** A resource a stream transform added to the run. */
+export interface GeneratedResource {
+  transform: string;
+  reason: string;
+  ref: ResourceRef;
+  value: JsonObject;
+}
+
+/** A finding about the run as a whole, or about a generated resource. */
+export interface RunFinding extends Finding {
+  transform: string;
+  resource?: ResourceRef;
 }
 
 export interface FileResult {
@@ -83,6 +115,13 @@ export interface FileResult {
   workloads: WorkloadRecord[];
 }
 
+export interface ExemptionRecord extends ExemptionSource {
+  /** The transform id, or `all`. */
+  transform: string;
+  /** The container it applies to; absent for the whole workload. */
+  container?: string;
+}
+
 export interface WorkloadRecord {
   file: string;
   document: number;
@@ -91,12 +130,52 @@ export interface WorkloadRecord {
   before: JsonObject;
   after: JsonObject;
   edited: boolean;
-  exemptions: string[];
+  exemptions: ExemptionRecord[];
+  /** Set when the pod stays at Pod Security level privileged whatever kharden does. */
+  nodeAgent?: NodeAgent;
 }
 
-export const ANNOTATION_PREFIX = 'kharden.dev/';
-/** `kharden.dev/skip: "id,id"` (whole workload) and `kharden.dev/skip.<container>: "id,id"`; `all` skips every transform. */
-export const SKIP_ANNOTATION = `${ANNOTATION_PREFIX}skip`;
+export interface RunResult {
+  files: FileResult[];
+  generated: GeneratedResource[];
+  findings: RunFinding[];
+}
+
+export interface RunInput {
+  file: string;
+  text: string;
+  /**
+   * Read and checked like any input, but passed through untouched, with this finding: a
+   * kustomize patch file is a partial object, and hardening it as a whole one would override the base.
+   */
+  passThrough?: FindingInput;
+}
+
+/** Label that marks what kharden generated. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'kharden';
+
+/** Findings the engine itself reports (the transform is `kharden`). */
+export const ENGINE_MESSAGES: Record<string, MessageSpec> = {
+  notKubernetesObject: { severity: 'warning', title: 'not a Kubernetes object', help: 'Documents without apiVersion and kind (kustomizations, patches, Helm values) pass through unchanged.' },
+  skipped: { severity: 'info', title: 'transform skipped by an exemption', help: 'An annotation, an exclude rule or the node-agent rule exempted the workload or container; the report names which.' },
+  aliasExpanded: { severity: 'warning', title: 'alias expanded', help: 'An edit landed inside a YAML alias; it was expanded into a copy so the anchor\'s other users do not change.' },
+  unknownAnnotation: { severity: 'warning', title: 'unknown kharden.dev/ annotation', help: 'kharden reads only the annotations listed by `kharden --help`; a misspelt key has no effect, so the workload is hardened as if it were absent.' },
+  unknownTransformId: { severity: 'warning', title: 'skip annotation names no transform', help: '`kharden list` prints every transform id; `all` skips every one.' },
+  unknownAnnotationContainer: { severity: 'warning', title: 'annotation names a container the pod does not have', help: 'Per-container annotations end with the container\'s name (`kharden.dev/skip.<container>`).' },
+  nodeAgent: {
+    severity: 'warning',
+    title: 'node agent: stays privileged',
+    help: 'The pod uses the node itself (host namespaces, hostPath, hostPorts, unsafe sysctls, HostProcess, probe hosts), so it stays at Pod Security level privileged whatever kharden does. kharden leaves what it needs (privileged, capabilities, user and group, root filesystem, seccomp, SELinux/AppArmor) and applies only edits that cannot break it. Run it in a namespace labelled pod-security.kubernetes.io/enforce: privileged, or set `nodeAgents: harden` in a profile to harden it anyway.',
+  },
+  kustomizePatch: {
+    severity: 'warning',
+    title: 'kustomize patch left untouched',
+    help: 'A file a kustomization names as a patch holds a partial object: hardened as a whole one, the fields kharden adds would override the base. Harden the built output instead: `kustomize build DIR | kharden` (or run kharden as a kustomize plugin or KRM function).',
+  },
+  emptyInput: { severity: 'warning', title: 'no manifests in the input', help: 'The input has no YAML documents (an empty file or stdin, or a directory without *.yaml, *.yml or *.json files).' },
+  generatedDuplicate: { severity: 'info', title: 'generated resource already present', help: 'A resource kharden would add is already in the input (from an earlier run or written by hand); it was kept and not added again.' },
+};
 
 function freeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -106,221 +185,623 @@ function freeze<T>(v: T): T {
   return v;
 }
 
-interface Skips {
-  workload: Set<string>;
-  containers: Map<string, Set<string>>;
-  /** Annotation keys that were used, to warn about ones that suppressed nothing. */
-  used: Set<string>;
-  sources: Map<string, string>;
+// ---- run state ---------------------------------------------------------------------------
+
+interface TemplatePlan {
+  path: string;
+  exemptions: Exemptions;
+  windows: boolean;
+  podSecurityContext: boolean;
+  before: JsonObject;
 }
 
-function readSkips(resource: JsonObject, template: JsonObject | undefined): Skips {
-  const skips: Skips = { workload: new Set(), containers: new Map(), used: new Set(), sources: new Map() };
-  for (const obj of [resource, template]) {
-    const ann = isPlainObject(obj?.metadata) && isPlainObject(obj!.metadata.annotations) ? obj!.metadata.annotations : {};
-    for (const [key, raw] of Object.entries(ann)) {
-      if (!key.startsWith(SKIP_ANNOTATION) || typeof raw !== 'string') continue;
-      const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
-      if (key === SKIP_ANNOTATION) ids.forEach((id) => (skips.workload.add(id), skips.sources.set(`*:${id}`, key)));
-      else if (key.startsWith(SKIP_ANNOTATION + '.')) {
-        const name = key.slice(SKIP_ANNOTATION.length + 1);
-        const set = skips.containers.get(name) ?? new Set<string>();
-        ids.forEach((id) => (set.add(id), skips.sources.set(`${name}:${id}`, key)));
-        skips.containers.set(name, set);
-      }
+interface ResourcePlan {
+  entry: ResourceEntry;
+  info: ResourceInfo;
+  templates: TemplatePlan[];
+  /** Exemptions of a resource without a pod template (annotations and exclude rules by kind/name). */
+  exemptions: Exemptions;
+}
+
+interface DocState {
+  file: FileState;
+  index: number;
+  /** This document's slice of the input text. */
+  inputStart: number;
+  inputEnd: number;
+  /** The current text of the slice. */
+  text: string;
+  /** The value `text` reads as (kept only when a later link may edit the document). */
+  base?: unknown;
+  original?: unknown;
+  working?: JsonObject;
+  plans: ResourcePlan[];
+  /** Edited since `text` was last written. */
+  dirty: boolean;
+  edits: AppliedEdit[];
+  findings: ReportedFinding[];
+  /** Output lines of `edits`, relative to the start of `text`, and which edits they belong to. */
+  outputLines: Map<AppliedEdit, number>;
+  /** The input slice parsed again (for lines of edits and findings made after the first write). */
+  inputDoc?: Document.Parsed;
+}
+
+interface FileState {
+  file: string;
+  input: string;
+  eol: '\n' | '\r\n';
+  docs: DocState[];
+  findings: ReportedFinding[];
+}
+
+interface RunState {
+  options: HardenOptions;
+  files: FileState[];
+  generated: { record: GeneratedResource; handle: StreamResource }[];
+  findings: RunFinding[];
+  knownIds: Set<string>;
+  privilegeIds: string[];
+}
+
+/** Splits the chain into runs of per-resource links and single stream links, in order. */
+function segmentsOf(chain: ChainLink[]): ChainLink[][] {
+  const out: ChainLink[][] = [];
+  for (const link of chain) {
+    const last = out[out.length - 1];
+    if (link.transform.scope !== 'stream' && last && last[0].transform.scope !== 'stream') last.push(link);
+    else out.push([link]);
+  }
+  return out;
+}
+
+// ---- entry points ------------------------------------------------------------------------
+
+/**
+ * Hardens several inputs as one run: stream transforms see the resources of every input.
+ * Throws InputError for bad input and TransformError for transform bugs.
+ */
+export async function hardenFiles(inputs: RunInput[], options: HardenOptions): Promise<RunResult> {
+  const steps = runSteps(inputs, options);
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    let resumed: unknown;
+    let failed: unknown;
+    try {
+      resumed = await step.value;
+    } catch (e) {
+      failed = e;
+    }
+    step = failed !== undefined ? steps.throw(failed) : steps.next(resumed);
+  }
+}
+
+/** Synchronous form of hardenFiles, for chains whose transforms are all synchronous. */
+export function hardenRun(inputs: RunInput[], options: HardenOptions): RunResult {
+  const step = runSteps(inputs, options).next();
+  if (!step.done) throw new Error('this chain has an asynchronous transform (an exec plugin): use hardenFiles');
+  return step.value;
+}
+
+/** Hardens one file's text (generated resources and run findings are returned beside it). */
+export function hardenText(file: string, text: string, options: HardenOptions): FileResult & { generated: GeneratedResource[]; runFindings: RunFinding[] } {
+  const run = hardenRun([{ file, text }], options);
+  return { ...run.files[0], generated: run.generated, runFindings: run.findings };
+}
+
+function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promise<unknown>, RunResult, unknown> {
+  const segments = segmentsOf(options.chain);
+  const state: RunState = {
+    options,
+    files: [],
+    generated: [],
+    findings: [],
+    knownIds: new Set([...(options.knownTransformIds ?? []), ...options.chain.map((l) => l.id)]),
+    privilegeIds: options.chain.filter((l) => l.transform.changesPrivileges).map((l) => l.id),
+  };
+  const first = segments[0] && segments[0][0].transform.scope !== 'stream' ? segments[0] : [];
+  const keepValues = segments.length > (first.length ? 1 : 0);
+  // Every input is read before anything is refused, so one run names every bad file, not just the first.
+  const refused: InputError[] = [];
+  for (const input of inputs) {
+    try {
+      state.files.push(readAndHarden(state, input, first, keepValues));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      refused.push(e);
+    }
+    options.onInputDone?.(input.file);
+  }
+  if (refused.length === 1 && inputs.length === 1) throw refused[0];
+  if (refused.length) throw new InputErrors(refused);
+  for (const segment of segments.slice(first.length ? 1 : 0)) {
+    if (segment[0].transform.scope === 'stream') {
+      const pending = runStreamLink(state, segment[0]);
+      if (pending) yield pending;
+    } else {
+      for (const f of state.files) for (const d of f.docs) if (d.working) runResourceLinks(state, d, segment);
     }
   }
-  return skips;
+  return finish(state);
 }
 
-function skipFor(skips: Skips, id: string, container?: string): string | undefined {
-  for (const probe of [id, 'all']) {
-    if (skips.workload.has(probe)) return skips.sources.get(`*:${probe}`);
-    if (container !== undefined && skips.containers.get(container)?.has(probe)) return skips.sources.get(`${container}:${probe}`);
-  }
-  return undefined;
-}
+// ---- reading and the per-resource links --------------------------------------------------
 
-/** Hardens one file's text. Throws InputError for bad input and TransformError for transform bugs. */
-export function hardenText(file: string, text: string, options: HardenOptions): FileResult {
-  const stream = readStream(text, file);
-  const edits: AppliedEdit[] = [];
-  const findings: ReportedFinding[] = [];
-  const workloads: WorkloadRecord[] = [];
-  const slices: string[] = [];
-  let changed = false;
-  let documents = 0;
+function readAndHarden(state: RunState, input: RunInput, links: ChainLink[], keepValues: boolean): FileState {
+  const stream = readStream(input.text, input.file);
+  const fs: FileState = { file: input.file, input: input.text, eol: stream.eol, docs: [], findings: [] };
+  let content = false;
   // One document at a time: its syntax tree is garbage once its slice is written.
   for (const sd of stream.documents()) {
-    documents++;
-    const result = hardenDocument(stream, sd, options, edits, findings, workloads);
-    if (result === undefined) slices.push(text.slice(sd.start, sd.end));
-    else {
-      slices.push(result);
-      changed = true;
+    if (sd.value !== null && sd.value !== undefined) content = true;
+    if (input.passThrough) {
+      fs.docs.push({ file: fs, index: sd.index, inputStart: sd.start, inputEnd: sd.end, text: input.text.slice(sd.start, sd.end), plans: [], dirty: false, edits: [], findings: [], outputLines: new Map() });
+      continue;
+    }
+    const doc: DocState = {
+      file: fs,
+      index: sd.index,
+      inputStart: sd.start,
+      inputEnd: sd.end,
+      text: input.text.slice(sd.start, sd.end),
+      plans: [],
+      dirty: false,
+      edits: [],
+      findings: [],
+      outputLines: new Map(),
+    };
+    fs.docs.push(doc);
+    const lineOf = (path: string) => stream.lineCol(offsetOf(sd.doc, path)).line;
+    const positionOf = (path: string): SourcePosition => ({ file: fs.file, document: sd.index, ...stream.lineCol(offsetOf(sd.doc, path)) });
+    planDocument(state, doc, sd, positionOf);
+    if (!doc.working) continue;
+    runResourceLinks(state, doc, links, positionOf);
+    resolveLines(doc, lineOf);
+    if (!deepEqual(doc.original, doc.working)) {
+      const written = writeDocument(fs.file, doc.index, input.text, sd.doc, sd.value, doc.working, stream.eol, sd.start, sd.end, lineOf);
+      doc.text = written.text;
+      doc.findings.push(...written.notes);
+      for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, offsetOf(written.readBack, e.path)));
+    }
+    doc.dirty = false;
+    if (keepValues) doc.base = cloneJson(doc.working);
+    else if (doc.edits.length === 0) {
+      // Nothing later can touch it: keep only what the report needs.
+      doc.working = doc.original as JsonObject;
     }
   }
-  const output = changed ? slices.join('') : text;
-  return { file, input: text, output, changed: output !== text, documents, edits, findings, workloads };
+  const fileFinding = (f: FindingInput): ReportedFinding => ({ transform: 'kharden', file: fs.file, document: 0, line: 1, code: f.code, severity: f.severity ?? ENGINE_MESSAGES[f.code].severity, message: f.message });
+  if (input.passThrough) fs.findings.push(fileFinding(input.passThrough));
+  else if (!content) fs.findings.push(fileFinding({ code: 'emptyInput', message: 'no YAML documents in this input (empty, or comments only)' }));
+  return fs;
 }
 
-function hardenDocument(
-  stream: StreamInfo,
-  sd: SourceDocument,
-  options: HardenOptions,
-  edits: AppliedEdit[],
-  findings: ReportedFinding[],
-  workloads: WorkloadRecord[],
-): string | undefined {
-  const file = stream.file;
+function planDocument(state: RunState, doc: DocState, sd: SourceDocument, positionOf: (path: string) => SourcePosition): void {
   const original = sd.value;
-  if (original === null || original === undefined) return undefined;
+  if (original === null || original === undefined) return;
   const resources = resourcesOf(original);
   if (resources.length === 0) {
-    findings.push({
+    doc.findings.push({
       transform: 'kharden',
-      file,
+      file: doc.file.file,
       document: sd.index,
-      line: stream.lineCol(sd.doc.range[0]).line,
+      line: positionOf('').line,
       code: 'notKubernetesObject',
       severity: 'warning',
       message: isPlainObject(original)
         ? 'document has no apiVersion/kind: not a Kubernetes object, passed through unchanged'
         : `document is ${describeType(original)}, not a Kubernetes object: passed through unchanged`,
     });
-    return undefined;
+    return;
   }
-  const working = cloneJson(original) as JsonObject;
-  const lineOfPath = (path: string) => stream.lineCol(offsetOf(sd.doc, path)).line;
-  const docEdits: AppliedEdit[] = [];
-
-  const resourcePlans = resources.map((r) => {
-    const templates = podTemplatePaths(r, options.podTemplateLocations);
-    for (const t of templates) {
+  const o = state.options;
+  for (const r of resources) {
+    const info: ResourceInfo = { apiVersion: r.apiVersion, kind: r.kind, name: r.name, namespace: r.namespace, path: r.path };
+    const exemptionsFor = (template?: JsonObject, templatePath?: string) =>
+      decideExemptions({
+        resource: r.value,
+        kind: r.kind,
+        name: r.name,
+        namespace: r.namespace,
+        template,
+        templatePath,
+        containers: template ? containersOf(template) : [],
+        rules: o.exclude ?? [],
+        knownIds: state.knownIds,
+        knownAnnotations: o.knownAnnotations ?? [SKIP_ANNOTATION, `${SKIP_ANNOTATION}.*`],
+        privilegeIds: state.privilegeIds,
+        nodeAgents: o.nodeAgents ?? 'keep',
+      });
+    const templates: TemplatePlan[] = [];
+    for (const loc of podTemplatesOf(r, o.podTemplateLocations)) {
+      const t = loc.path;
       const tv = t === '' ? r.value : getPath(r.value, t);
       if (tv === undefined || tv === null) continue;
       const problem = findShapeProblem(tv);
       if (problem) {
         const abs = r.path + t + problem.path;
-        const pos = stream.lineCol(offsetOf(sd.doc, abs));
-        throw new InputError({ file, document: sd.index, ...pos }, `${abs} must be ${problem.expected}, found ${describeType(problem.actual)}`);
+        throw new InputError(positionOf(abs), `${abs} must be ${problem.expected}, found ${describeType(problem.actual)}`);
       }
+      templates.push({ path: t, exemptions: exemptionsFor(tv as JsonObject, t), windows: runsOnWindows(tv), podSecurityContext: loc.podSecurityContext !== 'forbidden', before: tv as JsonObject });
     }
-    return { entry: r, templates };
-  });
-
-  // A frozen copy of each resource for transforms to read, remade only after edits changed it.
-  const snapshots = new Map<string, JsonObject>();
-  for (const link of options.chain) {
-    for (const plan of resourcePlans) {
-      const r = plan.entry;
-      if (link.transform.scope !== 'resource' && plan.templates.length === 0) continue;
-      const info: ResourceInfo = { apiVersion: r.apiVersion, kind: r.kind, name: r.name, namespace: r.namespace, path: r.path };
-      let snapshot = snapshots.get(r.path);
-      if (!snapshot) {
-        const current = r.path === '' ? working : (getPath(working, r.path) as JsonObject);
-        snapshot = options.freezeTargets ? freeze(cloneJson(current)) : current;
-        snapshots.set(r.path, snapshot);
-      }
-      const targets = targetsFor(link.transform.scope, snapshot, plan.templates);
-      for (const target of targets) {
-        const template = target.templatePath !== undefined ? (target.template as JsonObject) : undefined;
-        const skips = readSkips(snapshot, template);
-        const wholeSkip = skipFor(skips, link.id, target.scope === 'container' ? (target.container?.name as string) : undefined);
-        if (wholeSkip) {
-          findings.push({ transform: link.id, file, document: sd.index, resource: info, code: 'skippedByAnnotation', severity: 'info', message: `${link.id} skipped by annotation ${wholeSkip}`, path: r.path + target.path, line: lineOfPath(r.path + target.path) });
-          continue;
-        }
-        const skippedContainers = template ? containersOf(template).filter((c) => skipFor(skips, link.id, c.name)).map((c) => c.name) : [];
-        if (skippedContainers.length) target.skippedContainers = skippedContainers;
-        let result;
-        try {
-          result = link.transform.run(target, link.options);
-        } catch (e) {
-          if (e instanceof InvalidShapeError) {
-            const abs = r.path + target.path + e.path;
-            throw new InputError({ file, document: sd.index, ...stream.lineCol(offsetOf(sd.doc, abs)) }, `${abs} must be ${e.expected}, found ${describeType(e.actual)}`);
-          }
-          throw new TransformError(link.id, { file, document: sd.index, ...stream.lineCol(offsetOf(sd.doc, r.path + target.path)) }, e);
-        }
-        for (const f of result.findings) {
-          // A skipped container gets no findings from the transform it opted out of.
-          if (skippedContainers.length && skippedContainers.includes(containerNameAt(target, f.path ?? '') ?? '\u0000')) continue;
-          const abs = r.path + target.path + (f.path ?? '');
-          findings.push({ ...f, path: abs, transform: link.id, file, document: sd.index, resource: info, line: lineOfPath(abs) });
-        }
-        for (const edit of result.edits) {
-          if (!edit.path.startsWith('/') && edit.path !== '') throw new TransformError(link.id, { file, document: sd.index }, new Error(`edit path ${JSON.stringify(edit.path)} is not a JSON Pointer`));
-          const abs = r.path + target.path + edit.path;
-          const containerName = containerNameAt(target, edit.path);
-          const skipped = skipFor(skips, link.id, containerName);
-          if (skipped) {
-            findings.push({ transform: link.id, file, document: sd.index, resource: info, code: 'skippedByAnnotation', severity: 'info', message: `not applied (${edit.op} ${abs}) because of annotation ${skipped}: ${edit.reason}`, path: abs, line: lineOfPath(abs) });
-            continue;
-          }
-          let outcome;
-          try {
-            outcome = applyPatchOperation(working, { op: edit.op, path: abs, value: edit.value });
-          } catch (e) {
-            if (e instanceof PatchError) throw new TransformError(link.id, { file, document: sd.index, line: lineOfPath(abs) }, e);
-            throw e;
-          }
-          if (!outcome.changed) continue;
-          snapshots.delete(r.path);
-          docEdits.push({ transform: link.id, file, document: sd.index, resource: info, op: edit.op, path: abs, previous: outcome.previous, value: edit.op === 'remove' ? undefined : edit.value, reason: edit.reason, line: lineOfPath(abs) });
-        }
-      }
+    const plan: ResourcePlan = { entry: r, info, templates, exemptions: templates[0]?.exemptions ?? exemptionsFor() };
+    for (const w of plan.exemptions.warnings) {
+      const abs = r.path + (w.path ?? '');
+      doc.findings.push({ transform: 'kharden', file: doc.file.file, document: doc.index, resource: info, code: w.code, severity: ENGINE_MESSAGES[w.code].severity, message: w.message, path: abs });
     }
+    for (const t of templates) {
+      if (!t.exemptions.nodeAgent || (o.nodeAgents ?? 'keep') !== 'keep' || state.privilegeIds.length === 0) continue;
+      const checks = t.exemptions.nodeAgent.checks;
+      doc.findings.push({
+        transform: 'kharden',
+        file: doc.file.file,
+        document: doc.index,
+        resource: info,
+        code: 'nodeAgent',
+        severity: 'warning',
+        message: `node agent: stays at Pod Security level privileged because of ${checks.map((c) => `${c.check} (${c.detail})`).join('; ')}; its privileges, capabilities, user and root filesystem were left as they are (not run: ${state.privilegeIds.join(', ')})`,
+        path: r.path + t.path + '/spec',
+      });
+    }
+    doc.plans.push(plan);
   }
+  doc.original = original;
+  doc.working = cloneJson(original) as JsonObject;
+}
 
-  for (const plan of resourcePlans) {
-    const r = plan.entry;
-    for (const t of plan.templates) {
-      const before = getPath(original, r.path + t);
-      if (!isPlainObject(before)) continue;
-      const after = getPath(working, r.path + t) as JsonObject;
-      const skips = readSkips(r.value, before as JsonObject);
-      workloads.push({
-        file,
-        document: sd.index,
-        resource: { apiVersion: r.apiVersion, kind: r.kind, name: r.name, namespace: r.namespace, path: r.path },
-        templatePath: r.path + t,
-        before: before as JsonObject,
-        after,
-        edited: !deepEqual(before, after),
-        exemptions: [...skips.sources.values()],
+/**
+ * Windows pods: `spec.os.name`, or a nodeSelector or required node affinity on
+ * `kubernetes.io/os: windows` (older manifests). Linux-only fields mean nothing there, and the API
+ * server rejects some of them on a pod whose `spec.os.name` is windows.
+ */
+export function runsOnWindows(template: unknown): boolean {
+  const spec = isPlainObject(template) ? template.spec : undefined;
+  if (!isPlainObject(spec)) return false;
+  if (isPlainObject(spec.os) && spec.os.name === 'windows') return true;
+  if (isPlainObject(spec.nodeSelector) && spec.nodeSelector['kubernetes.io/os'] === 'windows') return true;
+  const required = getPath(spec, '/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms');
+  if (!Array.isArray(required) || required.length === 0) return false;
+  // Every term must pin Windows (terms are ORed).
+  return required.every((term) => {
+    const exprs = isPlainObject(term) && Array.isArray(term.matchExpressions) ? term.matchExpressions : [];
+    return exprs.some((e) => isPlainObject(e) && e.key === 'kubernetes.io/os' && e.operator === 'In' && Array.isArray(e.values) && e.values.length > 0 && e.values.every((v) => v === 'windows'));
+  });
+}
+
+interface TargetRun {
+  target: Target;
+  /** Pointer of the target's root inside the resource. */
+  root: string;
+  container?: string;
+}
+
+function targetsFor(scope: Exclude<Scope, 'stream'>, plan: ResourcePlan, resource: JsonObject, exemptionsOf: (t: TemplatePlan) => Exemptions, id: string): TargetRun[] {
+  const ref: ResourceRef = { apiVersion: plan.info.apiVersion, kind: plan.info.kind, name: plan.info.name, namespace: plan.info.namespace };
+  if (scope === 'resource') return [{ target: { scope, resource, ref }, root: '' }];
+  const out: TargetRun[] = [];
+  for (const t of plan.templates) {
+    const template = t.path === '' ? resource : getPath(resource, t.path);
+    if (!isPlainObject(template)) continue;
+    const containers = containersOf(template);
+    const ex = exemptionsOf(t);
+    const pod: PodFacts = { windows: t.windows, podSecurityContext: t.podSecurityContext, exemptContainers: containers.filter((c) => exemptionFor(ex, id, c.name)).map((c) => c.name) };
+    if (scope === 'podTemplate') {
+      out.push({ target: { scope, resource, ref, template, templatePath: t.path, pod }, root: t.path });
+      continue;
+    }
+    for (const c of containers) {
+      out.push({
+        target: { scope, resource, ref, template, templatePath: t.path, pod, container: c.container, name: c.name, list: c.list, index: c.index },
+        root: t.path + c.path,
+        container: c.name,
       });
     }
   }
-
-  edits.push(...docEdits);
-  if (deepEqual(original, working)) return undefined;
-  return writeDocument(stream, sd, working, findings);
+  return out;
 }
 
-function writeDocument(stream: StreamInfo, sd: SourceDocument, working: JsonObject, findings: ReportedFinding[]): string {
-  const file = stream.file;
-  const style = detectStyle(stream.text, sd.doc, stream.eol);
-  let splices;
+function runResourceLinks(state: RunState, doc: DocState, links: ChainLink[], positionOf: (path: string) => SourcePosition = (p) => inputPosition(doc, p)): void {
+  const working = doc.working!;
+  const file = doc.file.file;
+  // A frozen copy of each resource for transforms to read, remade only after edits changed it.
+  const snapshots = new Map<string, JsonObject>();
+  for (const link of links) {
+    const scope = link.transform.scope as Exclude<Scope, 'stream'>;
+    for (const plan of doc.plans) {
+      const r = plan.entry;
+      if (scope !== 'resource' && plan.templates.length === 0) continue;
+      let snapshot = snapshots.get(r.path);
+      if (!snapshot) {
+        const current = r.path === '' ? working : (getPath(working, r.path) as JsonObject);
+        snapshot = state.options.freezeTargets ? freeze(cloneJson(current)) : current;
+        snapshots.set(r.path, snapshot);
+      }
+      for (const run of targetsFor(scope, plan, snapshot, (t) => t.exemptions, link.id)) {
+        const ex = run.root === '' && plan.templates.length === 0 ? plan.exemptions : plan.templates.find((t) => run.root.startsWith(t.path))?.exemptions ?? plan.exemptions;
+        const abs = r.path + run.root;
+        const whole = exemptionFor(ex, link.id, run.container);
+        if (whole) {
+          // The node-agent finding already names every transform it kept from running.
+          if (whole.by !== 'node agent') doc.findings.push(skippedFinding(doc, plan.info, link.id, whole, abs, `${link.id} not run${run.container ? ` on container ${run.container}` : ''}`));
+          continue;
+        }
+        const edits = runTransform(link, run.target as Exclude<Target, { scope: 'stream' }>, positionOf, abs);
+        const exemptContainers = run.target.scope === 'container' ? [] : (run.target as { pod?: PodFacts }).pod?.exemptContainers ?? [];
+        for (const f of edits.findings) {
+          // An exempted container gets no findings from the transform it opted out of.
+          if (exemptContainers.length && exemptContainers.includes(containerNameAt(run.target, f.path ?? '') ?? '\u0000')) continue;
+          const path = abs + (f.path ?? '');
+          doc.findings.push({ ...f, path, transform: link.id, file, document: doc.index, resource: plan.info });
+        }
+        for (const edit of edits.edits) {
+          const path = abs + edit.path;
+          const container = containerNameAt(run.target, edit.path);
+          const skipped = container !== undefined ? exemptionFor(ex, link.id, container) : undefined;
+          if (skipped) {
+            doc.findings.push(skippedFinding(doc, plan.info, link.id, skipped, path, `not applied (${edit.op} ${path}): ${edit.reason}`));
+            continue;
+          }
+          if (applyEdit(doc, link.id, plan.info, { ...edit, path }, positionOf)) snapshots.delete(r.path);
+        }
+      }
+    }
+  }
+}
+
+function skippedFinding(doc: DocState, info: ResourceInfo, id: string, source: ExemptionSource, path: string, what: string): ReportedFinding {
+  return { transform: id, file: doc.file.file, document: doc.index, resource: info, code: 'skipped', severity: 'info', message: `${what}, because of the ${describeExemption(source)}`, path };
+}
+
+/** Runs one transform on one target; a throw becomes an input error (a wrong shape) or a transform error (a bug). */
+function runTransform(link: ChainLink, target: Exclude<Target, { scope: 'stream' }>, positionOf: (path: string) => SourcePosition, abs: string): TargetEdits {
+  const root = target.scope === 'resource' ? target.resource : target.scope === 'podTemplate' ? target.template : target.container;
+  const ctx = new TargetEdits(root, link.transform.messages, link.id);
   try {
-    const out = diffToSplices(stream.text, sd.doc, sd.value, working, style);
-    splices = out.splices;
-    for (const n of out.notes) findings.push({ transform: 'kharden', file, document: sd.index, code: 'aliasExpanded', severity: 'warning', message: n.message, path: n.path, line: stream.lineCol(offsetOf(sd.doc, n.path)).line });
+    const out = (link.transform as Transform<unknown, typeof target.scope>).run(target as never, Object.assign(ctx, { options: link.options }) as never);
+    if (out instanceof Promise) throw new Error(`a ${target.scope} transform must be synchronous (only stream transforms may be asynchronous)`);
   } catch (e) {
-    if (e instanceof UnsupportedEditError) throw new InputError({ file, document: sd.index, ...stream.lineCol(sd.doc.range[0]) }, `cannot apply the edits without reformatting: ${e.message}`);
+    if (e instanceof InvalidShapeError) {
+      const path = abs + e.path;
+      throw new InputError(positionOf(path), `${path} must be ${e.expected}, found ${describeType(e.actual)}`);
+    }
+    throw new TransformError(link.id, positionOf(abs), e);
+  }
+  for (const edit of ctx.edits) {
+    if (!edit.path.startsWith('/') && edit.path !== '') throw new TransformError(link.id, positionOf(abs), new Error(`edit path ${JSON.stringify(edit.path)} is not a JSON Pointer`));
+  }
+  return ctx;
+}
+
+/** Applies one edit (absolute path in the document) to the working value; records it when it changed something. */
+function applyEdit(doc: DocState, transform: string, info: ResourceInfo, edit: Edit, positionOf: (path: string) => SourcePosition): boolean {
+  let outcome;
+  try {
+    outcome = applyPatchOperation(doc.working!, { op: edit.op, path: edit.path, value: edit.value });
+  } catch (e) {
+    if (e instanceof PatchError) throw new TransformError(transform, positionOf(edit.path), e);
     throw e;
   }
-  const slice = stream.text.slice(sd.start, sd.end);
-  const next = applySplices(slice, splices, sd.start);
+  if (!outcome.changed) return false;
+  doc.dirty = true;
+  doc.edits.push({
+    transform,
+    file: doc.file.file,
+    document: doc.index,
+    resource: info,
+    op: edit.op,
+    path: edit.path,
+    ...(outcome.previous !== undefined ? { previous: outcome.previous } : {}),
+    ...(edit.op !== 'remove' ? { value: edit.value } : {}),
+    reason: edit.reason,
+    line: 0,
+  });
+  return true;
+}
+
+/** The name of the container an edit lands in, when it lands in one. */
+function containerNameAt(target: Target, editPath: string): string | undefined {
+  if (target.scope === 'container') return target.name;
+  if (target.scope !== 'podTemplate') return undefined;
+  const m = /^\/spec\/(containers|initContainers|ephemeralContainers)\/(\d+)/.exec(editPath);
+  if (!m) return undefined;
+  const c = (target.template as any)?.spec?.[m[1]]?.[Number(m[2])];
+  return typeof c?.name === 'string' ? c.name : `#${m[2]}`;
+}
+
+// ---- the stream links --------------------------------------------------------------------
+
+function identity(ref: ResourceRef): string {
+  const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : '';
+  return `${group}\u0000${ref.kind}\u0000${ref.namespace ?? ''}\u0000${ref.name ?? ''}`;
+}
+
+function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefined {
+  const handles = new Map<StreamResource, { doc?: DocState; plan?: ResourcePlan; generated?: GeneratedResource }>();
+  const resources: StreamResource[] = [];
+  const byIdentity = new Map<string, StreamResource>();
+  const freezeIt = <T>(v: T): T => (state.options.freezeTargets ? freeze(cloneJson(v)) : v);
+  for (const f of state.files) {
+    for (const d of f.docs) {
+      for (const plan of d.plans) {
+        const value = plan.entry.path === '' ? d.working! : (getPath(d.working, plan.entry.path) as JsonObject);
+        const handle: StreamResource = { ref: refOf(plan.info), value: freezeIt(value), file: f.file, generated: false, templatePaths: plan.templates.map((t) => t.path) };
+        handles.set(handle, { doc: d, plan });
+        resources.push(handle);
+        byIdentity.set(identity(handle.ref), handle);
+      }
+    }
+  }
+  for (const g of state.generated) {
+    handles.set(g.handle, { generated: g.record });
+    resources.push(g.handle);
+    byIdentity.set(identity(g.handle.ref), g.handle);
+  }
+  const contexts = new Map<StreamResource, TargetEdits>();
+  const runFindings: (FindingInput & { resource?: StreamResource })[] = [];
+  const added: { record: GeneratedResource; handle: StreamResource }[] = [];
+  const messages = link.transform.messages;
+  const reporter = new TargetEdits({}, messages, link.id);
+  const ctx = {
+    options: link.options as Readonly<unknown>,
+    on(resource: StreamResource) {
+      const h = handles.get(resource);
+      if (!h) throw new Error(`${link.id}: context.on() was given a resource that is not part of this run`);
+      let c = contexts.get(resource);
+      if (!c) contexts.set(resource, (c = new TargetEdits(resource.value, messages, link.id)));
+      return c;
+    },
+    generate(value: JsonObject, reason: string): StreamResource {
+      if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') throw new Error(`${link.id}: a generated resource needs apiVersion and kind`);
+      const marked = withManagedByLabel(value);
+      const meta = isPlainObject(marked.metadata) ? marked.metadata : {};
+      const ref: ResourceRef = { apiVersion: value.apiVersion, kind: value.kind, ...(typeof meta.name === 'string' ? { name: meta.name } : {}), ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}) };
+      const existing = byIdentity.get(identity(ref));
+      if (existing) return existing;
+      const record: GeneratedResource = { transform: link.id, reason, ref, value: marked };
+      const handle: StreamResource = { ref, value: marked, generated: true, templatePaths: [] };
+      handles.set(handle, { generated: record });
+      byIdentity.set(identity(ref), handle);
+      added.push({ record, handle });
+      return handle;
+    },
+    report(f: FindingInput & { resource?: StreamResource }) {
+      reporter.report(f);
+      runFindings.push(f);
+    },
+  };
+  const target = { scope: 'stream' as const, resources };
+  const apply = () => applyStreamResults(state, link, handles, contexts, runFindings, reporter.findings, added);
+  let out: void | Promise<void>;
+  try {
+    out = (link.transform as Transform<unknown, 'stream'>).run(target, ctx);
+  } catch (e) {
+    throw new TransformError(link.id, { file: '(stream)' }, e);
+  }
+  if (out instanceof Promise) {
+    return out.then(apply, (e) => {
+      if (e instanceof InputError || e instanceof TransformError) throw e;
+      throw new TransformError(link.id, { file: '(stream)' }, e);
+    });
+  }
+  apply();
+  return undefined;
+}
+
+function applyStreamResults(
+  state: RunState,
+  link: ChainLink,
+  handles: Map<StreamResource, { doc?: DocState; plan?: ResourcePlan; generated?: GeneratedResource }>,
+  contexts: Map<StreamResource, TargetEdits>,
+  runFindings: (FindingInput & { resource?: StreamResource })[],
+  resolved: Finding[],
+  added: { record: GeneratedResource; handle: StreamResource }[],
+): void {
+  for (const [resource, c] of contexts) {
+    const h = handles.get(resource)!;
+    if (h.generated) {
+      // Edits to what this run generated change the generated value itself.
+      for (const e of c.edits) applyPatchOperation(h.generated.value, e);
+      for (const f of c.findings) state.findings.push({ ...f, transform: link.id, resource: h.generated.ref });
+      continue;
+    }
+    const doc = h.doc!;
+    const plan = h.plan!;
+    const base = plan.entry.path;
+    const skipped = exemptionFor(plan.exemptions, link.id);
+    for (const f of c.findings) doc.findings.push({ ...f, path: base + (f.path ?? ''), transform: link.id, file: doc.file.file, document: doc.index, resource: plan.info });
+    for (const e of c.edits) {
+      const path = base + e.path;
+      if (skipped) {
+        doc.findings.push(skippedFinding(doc, plan.info, link.id, skipped, path, `not applied (${e.op} ${path}): ${e.reason}`));
+        continue;
+      }
+      applyEdit(doc, link.id, plan.info, { ...e, path }, (p) => inputPosition(doc, p));
+    }
+  }
+  runFindings.forEach((f, i) => {
+    const h = f.resource ? handles.get(f.resource) : undefined;
+    const finding = resolved[i];
+    if (h?.doc && h.plan) {
+      const path = h.plan.entry.path + (finding.path ?? '');
+      h.doc.findings.push({ ...finding, path, transform: link.id, file: h.doc.file.file, document: h.doc.index, resource: h.plan.info });
+    } else state.findings.push({ ...finding, transform: link.id, ...(f.resource ? { resource: f.resource.ref } : {}) });
+  });
+  state.generated.push(...added);
+}
+
+function refOf(info: ResourceInfo): ResourceRef {
+  return { apiVersion: info.apiVersion, kind: info.kind, ...(info.name !== undefined ? { name: info.name } : {}), ...(info.namespace !== undefined ? { namespace: info.namespace } : {}) };
+}
+
+function withManagedByLabel(value: JsonObject): JsonObject {
+  const out = cloneJson(value);
+  const meta = isPlainObject(out.metadata) ? out.metadata : (out.metadata = {});
+  const labels = isPlainObject(meta.labels) ? meta.labels : (meta.labels = {});
+  labels[MANAGED_BY_LABEL] = MANAGED_BY;
+  return out;
+}
+
+// ---- writing -----------------------------------------------------------------------------
+
+function lineIn(text: string, offset: number): number {
+  return lineCol(text, offset).line;
+}
+
+/** The input slice of a document, parsed again for positions (after its first syntax tree was dropped). */
+function inputDocOf(doc: DocState): Document.Parsed {
+  if (!doc.inputDoc) doc.inputDoc = parseDocument(doc.file.input.slice(doc.inputStart, doc.inputEnd), PARSE_OPTIONS) as Document.Parsed;
+  return doc.inputDoc;
+}
+
+function inputPosition(doc: DocState, path: string): SourcePosition {
+  const offset = doc.inputStart + offsetOf(inputDocOf(doc), path);
+  return { file: doc.file.file, document: doc.index, ...lineCol(doc.file.input, offset) };
+}
+
+function resolveLines(doc: DocState, lineOf: (path: string) => number | undefined): void {
+  for (const e of doc.edits) if (e.line === 0) e.line = lineOf(e.path) ?? 0;
+  for (const f of doc.findings) if (f.line === undefined) f.line = lineOf(f.path ?? '');
+}
+
+/**
+ * Writes the net change of one document into its text and reads it back: the written text must
+ * read as exactly the edited value, or nothing is written (exit 3).
+ */
+function writeDocument(
+  file: string,
+  index: number,
+  src: string,
+  sourceDoc: Document.Parsed,
+  before: unknown,
+  after: JsonObject,
+  eol: '\n' | '\r\n',
+  start: number,
+  end: number,
+  lineOf: (path: string) => number,
+): { text: string; readBack: Document.Parsed; notes: ReportedFinding[] } {
+  const style = detectStyle(src, sourceDoc, eol);
+  let splices;
+  const notes: ReportedFinding[] = [];
+  try {
+    const out = diffToSplices(src, sourceDoc, before, after, style);
+    splices = out.splices;
+    for (const n of out.notes) notes.push({ transform: 'kharden', file, document: index, code: 'aliasExpanded', severity: 'warning', message: n.message, path: n.path, line: lineOf(n.path) });
+  } catch (e) {
+    if (e instanceof UnsupportedEditError) throw new InputError({ file, document: index, line: lineOf('') }, `cannot apply the edits without reformatting: ${e.message}`);
+    throw e;
+  }
+  for (const s of splices) {
+    if (s.start < start || s.end > end) throw new Error(`an edit of ${file} document ${index} would be written outside the document; nothing was written (please report this with the input)`);
+  }
+  const next = applySplices(src.slice(start, end), splices, start);
   // Safety net: the written text must read back as exactly the edited value.
   const check = parseAllDocuments(next, PARSE_OPTIONS);
   const docs = Array.isArray(check) ? check : [];
-  const ok = docs.length === 1 && docs[0].errors.length === 0 && readsBackAs(docs[0], working);
+  const ok = docs.length === 1 && docs[0].errors.length === 0 && readsBackAs(docs[0], after);
   if (!ok) {
     if (process.env.KHARDEN_DEBUG) process.stderr.write(`--- written text ---\n${next}\n--- end ---\n`);
-    throw new Error(`internal error: the edited text of ${file} document ${sd.index} does not read back as the edited value; nothing was written (please report this with the input)`);
+    throw new Error(`the edited text of ${file} document ${index} does not read back as the edited value; nothing was written (please report this with the input)`);
   }
-  return next;
+  return { text: next, readBack: docs[0] as Document.Parsed, notes };
 }
 
 function readsBackAs(doc: Document.Parsed, expected: JsonObject): boolean {
@@ -332,31 +813,72 @@ function readsBackAs(doc: Document.Parsed, expected: JsonObject): boolean {
   }
 }
 
-function targetsFor(scope: Scope, resource: JsonObject, templates: string[]): Target[] {
-  if (scope === 'resource') return [{ scope, resource, path: '' }];
-  const out: Target[] = [];
-  for (const t of templates) {
-    const template = t === '' ? resource : getPath(resource, t);
-    if (!isPlainObject(template)) continue;
-    if (scope === 'podTemplate') {
-      out.push({ scope, resource, path: t, template, templatePath: t });
-      continue;
+function finish(state: RunState): RunResult {
+  const files: FileResult[] = [];
+  for (const fs of state.files) {
+    const edits: AppliedEdit[] = [];
+    const findings: ReportedFinding[] = [...fs.findings];
+    const workloads: WorkloadRecord[] = [];
+    const slices: string[] = [];
+    let outputLine = 1;
+    for (const doc of fs.docs) {
+      if (doc.edits.some((e) => e.line === 0) || doc.findings.some((f) => f.line === undefined)) {
+        resolveLines(doc, (p) => inputPosition(doc, p).line ?? 0);
+      }
+      if (doc.dirty && doc.base !== undefined && !deepEqual(doc.base, doc.working)) {
+        // Edited after its first write: parse the written text again and write the rest.
+        const current = parseDocument(doc.text, PARSE_OPTIONS) as Document.Parsed;
+        const written = writeDocument(fs.file, doc.index, doc.text, current, doc.base, doc.working!, fs.eol, 0, doc.text.length, (p) => inputPosition(doc, p).line ?? 0);
+        doc.text = written.text;
+        findings.push(...written.notes);
+        for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, offsetOf(written.readBack, e.path)));
+      }
+      for (const e of doc.edits) {
+        const l = doc.outputLines.get(e);
+        if (l !== undefined) e.outputLine = outputLine + l - 1;
+      }
+      edits.push(...doc.edits);
+      findings.push(...doc.findings);
+      workloads.push(...workloadRecords(doc));
+      slices.push(doc.text);
+      outputLine += countLines(doc.text);
+      doc.inputDoc = undefined;
     }
-    for (const c of containersOf(template)) {
-      out.push({ scope, resource, path: t + c.path, template, templatePath: t, container: c.container, containerList: c.list, containerIndex: c.index });
+    const changed = fs.docs.some((d) => d.text !== d.file.input.slice(d.inputStart, d.inputEnd));
+    const output = changed ? slices.join('') : fs.input;
+    files.push({ file: fs.file, input: fs.input, output, changed: output !== fs.input, documents: fs.docs.length, edits, findings, workloads });
+  }
+  return { files, generated: state.generated.map((g) => g.record), findings: state.findings };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function workloadRecords(doc: DocState): WorkloadRecord[] {
+  const out: WorkloadRecord[] = [];
+  for (const plan of doc.plans) {
+    for (const t of plan.templates) {
+      const after = getPath(doc.working, plan.entry.path + t.path) as JsonObject;
+      const exemptions: ExemptionRecord[] = [];
+      for (const [id, s] of t.exemptions.workload) exemptions.push({ transform: id, ...s });
+      for (const [container, m] of t.exemptions.containers) for (const [id, s] of m) exemptions.push({ transform: id, container, ...s });
+      out.push({
+        file: doc.file.file,
+        document: doc.index,
+        resource: plan.info,
+        templatePath: plan.entry.path + t.path,
+        before: t.before,
+        after,
+        edited: !deepEqual(t.before, after),
+        exemptions,
+        ...(t.exemptions.nodeAgent ? { nodeAgent: t.exemptions.nodeAgent } : {}),
+      });
     }
   }
   return out;
-}
-
-/** The name of the container an edit lands in, when it lands in one. */
-function containerNameAt(target: Target, editPath: string): string | undefined {
-  if (target.scope === 'container') return typeof target.container?.name === 'string' ? target.container.name : undefined;
-  if (target.scope !== 'podTemplate') return undefined;
-  const m = /^\/spec\/(containers|initContainers|ephemeralContainers)\/(\d+)/.exec(editPath);
-  if (!m) return undefined;
-  const c = (target.template as any)?.spec?.[m[1]]?.[Number(m[2])];
-  return typeof c?.name === 'string' ? c.name : undefined;
 }
 
 function getPath(root: unknown, pointer: string): unknown {

@@ -1,6 +1,9 @@
-import type { Edit, Json } from './types.js';
-import { formatPointer, parsePointer } from './pointer.js';
-import { applyPatchOperation, cloneJson, deepEqual } from './patch.js';
+import type { Edit } from './types.js';
+import type { Json } from '../lib/json.js';
+import { deepEqual, describeType, isPlainObject } from '../lib/json.js';
+import { formatPointer, parsePointer } from '../lib/pointer.js';
+
+export { describeType, isPlainObject };
 
 /**
  * A resource field has a type Kubernetes would reject (`securityContext: []`, `containers: "x"`).
@@ -14,17 +17,6 @@ export class InvalidShapeError extends Error {
   ) {
     super(`${path || '/'} must be ${expected}, found ${describeType(actual)}`);
   }
-}
-
-export function describeType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, Json> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** The map at `path` (relative to root), {} when absent or null; throws when it is not a map. */
@@ -68,8 +60,9 @@ export function ensure(root: unknown, path: string, value: Json, reason: string)
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i];
     const here = formatPointer(segs.slice(0, i + 1));
-    if (Array.isArray(node) && i < segs.length - 1 && /^\d+$/.test(seg) && Number(seg) < node.length) {
-      // Lists are walked by index (containers/0/…); ensure never creates list items.
+    if (Array.isArray(node) && /^\d+$/.test(seg) && Number(seg) < node.length) {
+      // Lists are walked by index (containers/0/…), and an existing item may be replaced; ensure never creates list items.
+      if (i === segs.length - 1) return deepEqual(node[Number(seg)], value) ? [] : [{ op: 'replace', path: here, value, reason }];
       node = node[Number(seg)];
       continue;
     }
@@ -93,26 +86,4 @@ export function ensure(root: unknown, path: string, value: Json, reason: string)
 /** Edit that removes `path` when present. */
 export function ensureAbsent(root: unknown, path: string, reason: string): Edit[] {
   return valueAt(root, path) === undefined ? [] : [{ op: 'remove', path, reason }];
-}
-
-/**
- * Edits computed against a working copy of the target, so that several `ensure`s under one
- * missing parent compose (two separate `add /spec/securityContext {…}` would replace each other).
- */
-export class EditPlan {
-  readonly edits: Edit[] = [];
-  private readonly value: Json;
-  constructor(root: unknown) {
-    this.value = cloneJson(root as Json);
-  }
-  /** The working copy, with every edit planned so far applied. */
-  get current(): Json {
-    return this.value;
-  }
-  set(path: string, value: Json, reason: string): void {
-    for (const e of ensure(this.value, path, value, reason)) {
-      applyPatchOperation(this.value, e);
-      this.edits.push(e);
-    }
-  }
 }

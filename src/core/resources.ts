@@ -3,8 +3,9 @@
  * template and where, and which containers a pod spec has. Locations are data so a profile can
  * add custom resources (Argo Rollouts, Knative Services, OpenShift DeploymentConfigs…).
  */
-import type { ContainerList, JsonObject } from './types.js';
-import { isPlainObject } from './ensure.js';
+import type { ContainerList } from './types.js';
+import type { JsonObject } from '../lib/json.js';
+import { isPlainObject } from '../lib/json.js';
 
 /**
  * Where a kind keeps its pod template (the object with `metadata` and `spec`).
@@ -16,6 +17,11 @@ export interface PodTemplateLocation {
   kinds: string[];
   /** JSON Pointer to the pod template; '' when the resource is itself the pod (Pod). */
   path: string;
+  /**
+   * `forbidden`: the controller rejects pod-level security fields (Knative Serving does unless a
+   * feature flag is on), so transforms write container-level fields only.
+   */
+  podSecurityContext?: 'allowed' | 'forbidden';
 }
 
 export const BUILTIN_POD_TEMPLATE_LOCATIONS: readonly PodTemplateLocation[] = [
@@ -77,11 +83,15 @@ export function apiVersionMatches(pattern: string, apiVersion: string): boolean 
   return false;
 }
 
-/** Pointers (relative to the resource) of the pod templates a resource carries. */
-export function podTemplatePaths(resource: ResourceEntry, locations: readonly PodTemplateLocation[]): string[] {
-  const out: string[] = [];
+/** The pod templates a resource carries (pointers relative to the resource), each with its location's rules. */
+export function podTemplatesOf(resource: ResourceEntry, locations: readonly PodTemplateLocation[]): PodTemplateLocation[] {
+  const out: PodTemplateLocation[] = [];
   for (const loc of locations) {
-    if (loc.kinds.includes(resource.kind) && apiVersionMatches(loc.apiVersion, resource.apiVersion) && !out.includes(loc.path)) out.push(loc.path);
+    if (!loc.kinds.includes(resource.kind) || !apiVersionMatches(loc.apiVersion, resource.apiVersion)) continue;
+    const at = out.findIndex((o) => o.path === loc.path);
+    // A later location (a profile's) refines a built-in one at the same path.
+    if (at >= 0) out[at] = { ...out[at], ...loc };
+    else out.push(loc);
   }
   return out;
 }

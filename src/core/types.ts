@@ -1,14 +1,17 @@
 /**
- * The contract between the engine and every transform. Transforms are pure: they read a
- * frozen view of a resource and return edits (RFC 6902 operations with a reason) and findings.
- * The engine applies the edits to the YAML text and builds the report from what it applied.
+ * The contract between the engine and every transform, built-in or external. A transform is
+ * pure: it reads a frozen view of its target and says what to change through a small context
+ * (`set`, `remove`, `append`, `report`; in the stream scope also `generate`), like ESLint's
+ * `context.report({fix})`. The engine applies the edits to the YAML text and builds the report
+ * from what it applied.
  */
+import type { Json, JsonObject } from '../lib/json.js';
+import type { OptionsSchema } from './options.js';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
+export type { Json, JsonObject };
 
 /**
- * One RFC 6902 operation, with its path relative to the target's root (see {@link Target}).
+ * One RFC 6902 operation, with its path relative to the target's root.
  * Example: `{op: 'add', path: '/securityContext/allowPrivilegeEscalation', value: false, reason: '…'}`
  */
 export interface Edit {
@@ -20,60 +23,170 @@ export interface Edit {
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** Something a transform could not or would not fix. `path` is relative to the target's root. */
-export interface Finding {
-  /** Stable camelCase code, e.g. `hostNetworkUnfixable`. */
-  code: string;
+/**
+ * A finding code, declared by the transform that reports it (ESLint's `meta.messages`): its
+ * severity, a one-line title, and the longer advice that is printed once per code, not with
+ * every finding.
+ */
+export interface MessageSpec {
   severity: Severity;
-  message: string;
-  path?: string;
+  /** One line: what the code means (`host network namespace`). */
+  title: string;
+  /** What to do about it, said once per code in the summary and the reports. */
+  help?: string;
   /** Upstream Pod Security Standards check id, verbatim (`hostNamespaces`, `runAsNonRoot`…). */
   pssCheck?: string;
 }
 
-export interface TransformResult {
-  edits: Edit[];
-  findings: Finding[];
+/** Something a transform could not or would not fix. `path` is relative to the target's root. */
+export interface Finding {
+  /** Stable camelCase code, declared in the transform's `messages`. */
+  code: string;
+  severity: Severity;
+  /** Short: what, where, with the values that matter. */
+  message: string;
+  path?: string;
+  pssCheck?: string;
+}
+
+/** What a transform passes to `report`: severity and pssCheck default to the declared ones. */
+export interface FindingInput {
+  code: string;
+  message: string;
+  path?: string;
+  severity?: Severity;
+  pssCheck?: string;
 }
 
 /** Which containers of a pod spec, with the list they live in. */
 export type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
 
-/**
- * What a transform is given. Every field is deeply frozen plain data.
- *
- * - scope `resource`: root is the whole document; edit paths are relative to the document.
- * - scope `podTemplate`: root is the pod template, the object holding `metadata` and `spec`
- *   (for a Pod that is the Pod itself; for a Deployment `/spec/template`; for a CronJob
- *   `/spec/jobTemplate/spec/template`). Edit paths look like `/spec/securityContext/runAsNonRoot`.
- * - scope `container`: root is one container; edit paths look like `/securityContext/privileged`.
- */
-export interface Target {
-  scope: Scope;
-  /** The whole resource (document root). */
-  resource: Readonly<JsonObject>;
-  /** Absolute JSON Pointer of this target's root in the document ('' for the document itself). */
-  path: string;
-  /** The pod template (`{metadata, spec}`), for podTemplate and container scopes. */
-  template?: Readonly<JsonObject>;
-  /** Absolute pointer of the pod template. */
-  templatePath?: string;
-  /** The container, for container scope. */
-  container?: Readonly<JsonObject>;
-  containerList?: ContainerList;
-  containerIndex?: number;
-  /**
-   * Names of the containers this transform must leave alone (`kharden.dev/skip.<name>`). The
-   * engine also drops edits and findings under their paths; this lets a podTemplate transform
-   * skip their pod-level side effects too (volumes for a container it does not touch).
-   */
-  skippedContainers?: readonly string[];
+/** A resource's identity, as the report and KRM results name it. */
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
 }
 
-export type Scope = 'resource' | 'podTemplate' | 'container';
+/** What the engine decided about a pod before any transform ran. */
+export interface PodFacts {
+  /**
+   * Runs on Windows nodes: `spec.os.name: windows`, a nodeSelector or a required node affinity
+   * on `kubernetes.io/os: windows`. Linux-only fields must not be added to it.
+   */
+  windows: boolean;
+  /**
+   * Pod-level security fields (`spec.securityContext`) may be written. False for pod template
+   * locations whose controller rejects them (Knative Serving): set the container-level fields instead.
+   */
+  podSecurityContext: boolean;
+  /** Containers exempted from this transform (annotations, profile/CLI exclusions): leave them alone, pod-level side effects included. */
+  exemptContainers: readonly string[];
+}
 
-/** A built-in transform: `transforms/<id>.ts` default-exports one of these. */
-export interface Transform<O extends object = Record<string, unknown>> {
+/** scope `resource`: the whole object; edit paths are relative to it. */
+export interface ResourceTarget {
+  scope: 'resource';
+  resource: Readonly<JsonObject>;
+  ref: ResourceRef;
+}
+
+/**
+ * scope `podTemplate`: the pod template, the object holding `metadata` and `spec` (a Pod itself;
+ * `/spec/template` of a Deployment; `/spec/jobTemplate/spec/template` of a CronJob). Edit paths
+ * look like `/spec/securityContext/runAsNonRoot`.
+ */
+export interface PodTemplateTarget {
+  scope: 'podTemplate';
+  resource: Readonly<JsonObject>;
+  ref: ResourceRef;
+  template: Readonly<JsonObject>;
+  /** Pointer of the template inside the resource. */
+  templatePath: string;
+  pod: PodFacts;
+}
+
+/** scope `container`: one container; edit paths look like `/securityContext/privileged`. */
+export interface ContainerTarget {
+  scope: 'container';
+  resource: Readonly<JsonObject>;
+  ref: ResourceRef;
+  template: Readonly<JsonObject>;
+  templatePath: string;
+  pod: PodFacts;
+  container: Readonly<JsonObject>;
+  /** The container's name (`#<index>` when it has none). */
+  name: string;
+  list: ContainerList;
+  index: number;
+}
+
+/** One resource of the run, as a stream transform sees it. */
+export interface StreamResource {
+  ref: ResourceRef;
+  /** Its current value (after every transform before this one). */
+  value: Readonly<JsonObject>;
+  /** The input file it came from; undefined for a resource generated in this run. */
+  file?: string;
+  /** Generated by a transform of this run (not in the input). */
+  generated: boolean;
+  /** Pointers of its pod templates (empty when it has none). */
+  templatePaths: readonly string[];
+}
+
+/**
+ * scope `stream`: every resource of the run, in input order, then those generated so far (kyaml's
+ * `Filter([]RNode)`). A stream transform edits resources through `context.on(resource)` and adds
+ * new ones with `context.generate`.
+ */
+export interface StreamTarget {
+  scope: 'stream';
+  resources: readonly StreamResource[];
+}
+
+export type Target = ResourceTarget | PodTemplateTarget | ContainerTarget | StreamTarget;
+export type Scope = Target['scope'];
+export type TargetOf<S extends Scope> = Extract<Target, { scope: S }>;
+
+/** Edits and findings on one target. Edits under a missing parent combine into one `add`. */
+export interface EditContext {
+  /** Make `path` hold `value`, creating missing parent maps; nothing when it already does. */
+  set(path: string, value: Json, reason: string): void;
+  /** Remove `path` when present. */
+  remove(path: string, reason: string): void;
+  /** Add `value` at the end of the list at `path`, creating the list when missing. */
+  append(path: string, value: Json, reason: string): void;
+  report(finding: FindingInput): void;
+  /** Apply one RFC 6902 operation as given (for edits computed elsewhere: exec plugins, JSON Patch files). */
+  patch(edit: Edit): void;
+  /** The target's value with every edit planned so far applied. */
+  readonly current: Readonly<Json>;
+}
+
+export interface Context<O> extends EditContext {
+  readonly options: Readonly<O>;
+}
+
+export interface StreamContext<O> {
+  readonly options: Readonly<O>;
+  /** Edit one resource of the stream (paths relative to the resource). */
+  on(resource: StreamResource): EditContext;
+  /**
+   * Add a resource to the run. It is marked as kharden's (label `app.kubernetes.io/managed-by:
+   * kharden`) and recorded in the report with the reason. A resource with the same apiVersion,
+   * kind, namespace and name already in the run is never duplicated: that one is returned and
+   * nothing is added.
+   */
+  generate(value: JsonObject, reason: string): StreamResource;
+  /** A finding about the run, or about one resource. */
+  report(finding: FindingInput & { resource?: StreamResource }): void;
+}
+
+export type ContextOf<S extends Scope, O> = S extends 'stream' ? StreamContext<O> : Context<O>;
+
+/** A transform: `transforms/<id>.ts` default-exports one (see `defineTransform`). */
+export interface Transform<O = any, S extends Scope = Scope> {
   /** Equals the file name, kebab-case and imperative: `drop-all-capabilities`. */
   id: string;
   /** One line: what it does. */
@@ -82,8 +195,22 @@ export interface Transform<O extends object = Record<string, unknown>> {
   reason: string;
   /** The Kubernetes documentation it follows. */
   docs: string;
-  scope: Scope;
-  /** Defaults, deep-merged with the profile's options. */
-  defaults: O;
-  run(target: Target, options: Readonly<O>): TransformResult;
+  scope: S;
+  /** Its options, with their defaults; checked when the profile is read. */
+  options: OptionsSchema<O>;
+  /** Every finding code it reports. */
+  messages: Record<string, MessageSpec>;
+  /**
+   * It changes what the container's processes may do at run time (privileges, capabilities,
+   * user, filesystem, syscalls, ports). Such transforms are skipped for workloads that stay at
+   * Pod Security level privileged whatever kharden does (node agents): they cannot raise the
+   * level there, and can break the agent.
+   */
+  changesPrivileges?: boolean;
+  run(target: TargetOf<S>, context: ContextOf<S, O>): void | Promise<void>;
+}
+
+/** Declares a transform with its scope and options typed. */
+export function defineTransform<O, S extends Scope>(t: Transform<O, S>): Transform<O, S> {
+  return t;
 }

@@ -1,8 +1,9 @@
 /** File-system edges: finding inputs, reading them, and all-or-nothing atomic writes. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, UsageError } from '../core/errors.js';
+import { InputError, UsageError } from '../lib/errors.js';
 import { MAX_DOCUMENT_BYTES } from '../yaml/stream.js';
+import { KUSTOMIZATION_FILES, kustomizePatchFiles } from './kustomize.js';
 
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -13,6 +14,8 @@ export interface InputFile {
   relative: string;
   /** The directory argument it came from, or undefined for a file argument. */
   root?: string;
+  /** The kustomization that names this file as a patch (a partial object, left untouched). */
+  kustomizePatchOf?: string;
 }
 
 export interface WalkResult {
@@ -21,7 +24,7 @@ export interface WalkResult {
 }
 
 /** Expands paths into manifest files: directories recursively, sorted, symlink loops and escapes skipped. */
-export function collectInputs(args: string[], opts: { writing: boolean; exclude?: string }): WalkResult {
+export function collectInputs(args: string[], opts: { writing: boolean; inPlace?: boolean; exclude?: string }): WalkResult {
   const files: InputFile[] = [];
   const warnings: string[] = [];
   for (const arg of args) {
@@ -36,7 +39,33 @@ export function collectInputs(args: string[], opts: { writing: boolean; exclude?
       walk(arg, rootReal, '', new Set([rootReal]), files, warnings, opts);
     } else files.push({ file: arg, relative: path.basename(arg) });
   }
-  return { files, warnings };
+  // Patch files of every kustomization met (and of the directory of each file argument).
+  const dirs = new Set(files.map((f) => path.dirname(f.file)));
+  const patches = new Map<string, string>();
+  for (const dir of dirs) {
+    const kustomization = KUSTOMIZATION_FILES.find((n) => fs.existsSync(path.join(dir, n)));
+    for (const p of kustomizePatchFiles(dir)) if (!patches.has(p)) patches.set(p, path.join(dir, kustomization!));
+  }
+  const real = (f: string) => {
+    try {
+      return fs.realpathSync(f);
+    } catch {
+      return path.resolve(f);
+    }
+  };
+  const seenReal = new Set<string>();
+  const unique: InputFile[] = [];
+  for (const f of files) {
+    const r = real(f.file);
+    // A file reached twice (a symbolic link and its target) is one input when writing in place.
+    if (opts.inPlace) {
+      if (seenReal.has(r)) continue;
+      seenReal.add(r);
+    }
+    const of = patches.get(r);
+    unique.push(of ? { ...f, kustomizePatchOf: of } : f);
+  }
+  return { files: unique, warnings };
 }
 
 function walk(dir: string, rootReal: string, rel: string, seen: Set<string>, out: InputFile[], warnings: string[], opts: { writing: boolean; exclude?: string }): void {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../lib/errors.js';
 import type { ProfileLoader } from '../profiles/resolve.js';
 
 /** The package root: dist/src/io → ../../.. ; src/io (under vitest) → ../.. */

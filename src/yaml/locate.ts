@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, Node } from 'yaml';
-import { parsePointer } from '../core/pointer.js';
+import { parsePointer } from '../lib/pointer.js';
 
 /** Source offset of the node at `pointer` (or of its nearest existing ancestor). */
 export function offsetOf(doc: Document, pointer: string): number {

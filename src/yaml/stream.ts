@@ -4,7 +4,7 @@
  */
 import { Composer, CST, isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
 import type { Alias, Document, ParsedNode, Scalar } from 'yaml';
-import { InputError } from '../core/errors.js';
+import { InputError } from '../lib/errors.js';
 import { NOT_PLAIN, plainValueOf } from './plain.js';
 
 /** How every stream is read. Duplicate and non-scalar keys are checked separately, in linear time: documentValue. */

@@ -10,7 +10,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, Scalar, stringify } from 'yaml';
 import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
-import { deepEqual, cloneJson } from '../core/patch.js';
+import { deepEqual, cloneJson } from '../lib/json.js';
 
 export interface Splice {
   start: number;

@@ -147,13 +147,16 @@ function expectHardened(doc: any): void {
 // ---------------------------------------------------------------------------------------------
 
 describe('stdout mode', () => {
-  test('a single file with nothing to change comes out byte-identical, with nothing on stderr', async () => {
+  test('a single file with nothing to change comes out byte-identical, with only the one-line summary on stderr (none with -q)', async () => {
     tree({ 'settings.yaml': CONFIGMAP, 'service.yaml': SERVICE });
     for (const f of ['settings.yaml', 'service.yaml']) {
       const r = await run([f]);
       expect(r.code).toBe(0);
       expect(r.out).toBe(read(f));
-      expect(r.stderr).toBe('');
+      expect(r.stderr).toBe('kharden: 1 file(s), 0 changed; 0 resource(s) hardened with 0 edit(s); findings: 0 error, 0 warning, 0 info\n');
+      const q = await run(['-q', f]);
+      expect(q.out).toBe(read(f));
+      expect(q.stderr).toBe('');
     }
   });
 
@@ -310,13 +313,25 @@ describe('--check', () => {
   test('exit 1 when anything would change, naming the files; writes nothing, prints no YAML', async () => {
     tree({ 'in/web.yaml': DEPLOYMENT, 'in/settings.yaml': CONFIGMAP });
     const before = snapshot(work);
-    for (const extra of [[], ['--in-place'], ['-o', 'out']]) {
-      const r = await run(['--check', ...extra, 'in']);
-      expect(r.code, extra.join(' ')).toBe(1);
-      expect(r.out).toBe('');
-      expect(r.stderr).toContain(`would change: ${path.join('in', 'web.yaml')}`);
-      expect(r.stderr).not.toContain('would change: in/settings.yaml');
-      expect(snapshot(work)).toEqual(before);
+    const r = await run(['--check', 'in']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.stderr).toContain(`would change: ${path.join('in', 'web.yaml')}`);
+    expect(r.stderr).not.toContain('would change: in/settings.yaml');
+    expect(snapshot(work)).toEqual(before);
+  });
+
+  test('--check and --diff write nothing, so --in-place and -o with them are refused (exit 2), not silently ignored', async () => {
+    tree({ 'in/web.yaml': DEPLOYMENT });
+    const before = snapshot(work);
+    for (const mode of ['--check', '--diff']) {
+      for (const extra of [['--in-place'], ['-o', 'out']]) {
+        const r = await run([mode, ...extra, 'in']);
+        expect(r.code, `${mode} ${extra.join(' ')}`).toBe(2);
+        expect(r.stderr).toMatch(/writes nothing|prints what would change/);
+        expect(r.out).toBe('');
+        expect(snapshot(work)).toEqual(before);
+      }
     }
   });
 
@@ -518,7 +533,7 @@ describe('usage', () => {
     expect(h.code).toBe(0);
     expect(h.out).toContain('Usage: kharden');
     // The exit codes and the annotation keys are in the help, not only in the README.
-    expect(h.out).toMatch(/Exit codes: 0 done · 1 --check found changes · 2 bad input or usage/);
+    expect(h.out).toMatch(/Exit codes: 0 done · 1 --check found changes, or a --fail-on condition held · 2 bad input or usage/);
     expect(h.out).toContain('kharden.dev/skip.<container>');
   });
 });

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import YAML from 'yaml';
 import { hardenText } from '../../src/core/engine.js';
 import type { HardenOptions } from '../../src/core/engine.js';
-import { resolveProfile } from '../../src/profiles/resolve.js';
+import { hardenOptionsOf, resolveProfile } from '../../src/profiles/resolve.js';
 import { loadProfileFile } from '../../src/io/profiles.js';
 import { parseStream } from '../../src/yaml/stream.js';
 import { SHARED } from '../helpers/harness.js';
@@ -60,7 +60,7 @@ function expectations(policy: string): [string, string | undefined, boolean][] {
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
+  options = { ...hardenOptionsOf(p), freezeTargets: true };
 });
 
 describe.skipIf(!present)(present ? "Kyverno's require-ro-rootfs and require-drop-all" : `Kyverno policies: SKIPPED because ${ROOT} is absent`, () => {

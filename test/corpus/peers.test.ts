@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { hardenText } from '../../src/core/engine.js';
 import type { HardenOptions } from '../../src/core/engine.js';
 import { decodeInput } from '../../src/yaml/stream.js';
-import { resolveProfile } from '../../src/profiles/resolve.js';
+import { hardenOptionsOf, resolveProfile } from '../../src/profiles/resolve.js';
 import { loadProfileFile } from '../../src/io/profiles.js';
 import { listManifests, SHARED } from '../helpers/harness.js';
 import { expectFaithful } from '../helpers/fidelity.js';
@@ -22,7 +22,7 @@ const present = fs.existsSync(ROOT);
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
+  options = { ...hardenOptionsOf(p), freezeTargets: true };
 });
 
 describe.skipIf(!present)(present ? 'peer tools\' fixtures' : `peer fixtures: SKIPPED because ${ROOT} is absent`, () => {

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { describe, expect, test, beforeAll } from 'vitest';
 import { hardenText } from '../../src/core/engine.js';
 import type { HardenOptions } from '../../src/core/engine.js';
-import { InputError } from '../../src/core/errors.js';
+import { InputError } from '../../src/lib/errors.js';
 import { decodeInput } from '../../src/yaml/stream.js';
-import { resolveProfile } from '../../src/profiles/resolve.js';
+import { hardenOptionsOf, resolveProfile } from '../../src/profiles/resolve.js';
 import { loadProfileFile } from '../../src/io/profiles.js';
 import { listManifests, SHARED } from '../helpers/harness.js';
 import { expectFaithful } from '../helpers/fidelity.js';
@@ -49,7 +49,7 @@ const INVALID: Record<string, RegExp> = {
 let options: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
+  options = { ...hardenOptionsOf(p), freezeTargets: true };
 });
 
 describe.skipIf(!present)('real-world corpus', () => {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { Edit, Transform } from '../../src/core/types.js';
+import type { Edit, EditContext, Transform } from '../../src/core/types.js';
 import { harden, SHARED, commentLines } from '../helpers/harness.js';
 
 const DIR = path.join(SHARED, 'corpus/peers/kubescape/core/pkg/fixhandler/testdata');
@@ -90,10 +90,10 @@ function editsTransform(edits: DocEdits): Transform {
     reason: 'test',
     docs: 'https://github.com/kubescape/kubescape',
     scope: 'resource',
-    defaults: {},
-    run() {
-      const mine = edits[doc++] ?? [];
-      return { edits: mine.map((e) => ({ ...e, reason: 'kubescape case' })), findings: [] };
+    options: {},
+    messages: {},
+    run(_target, ctx) {
+      for (const e of edits[doc++] ?? []) (ctx as EditContext).patch({ ...e, reason: 'kubescape case' });
     },
   };
 }

@@ -11,7 +11,7 @@ import type { Node } from 'yaml';
 import { hardenText } from '../../src/core/engine.js';
 import type { FileResult, HardenOptions } from '../../src/core/engine.js';
 import { parseStream } from '../../src/yaml/stream.js';
-import { parsePointer } from '../../src/core/pointer.js';
+import { parsePointer } from '../../src/lib/pointer.js';
 import { commentLines } from './harness.js';
 
 function nodeAt(doc: ReturnType<typeof parseAllDocuments>[number], pointer: string): Node | null {

@@ -2,7 +2,8 @@
  * The fixture harness every transform's test uses (the RuleTester effect):
  * test/transforms/<id>/<case>/ holds input.yaml and either expected.yaml or an `unchanged`
  * marker, plus optional options.yaml (transform options), edits.yaml (the applied edits:
- * [{op, path, value?}]) and findings.yaml (the finding codes expected, in order).
+ * [{op, path, value?}]), findings.yaml (the finding codes expected, in order) and engine.yaml
+ * (profile-level settings: nodeAgents, exclude rules in their one-line form).
  * For every case: output bytes equal expected.yaml; a second run changes nothing and makes no
  * edits; every input comment line survives. KHARDEN_UPDATE_FIXTURES=1 rewrites expectations.
  */
@@ -15,7 +16,10 @@ import { hardenText } from '../../src/core/engine.js';
 import type { ChainLink, FileResult } from '../../src/core/engine.js';
 import { BUILTIN_POD_TEMPLATE_LOCATIONS } from '../../src/core/resources.js';
 import type { Transform } from '../../src/core/types.js';
-import { mergeOptions } from '../../src/profiles/resolve.js';
+import { checkOptions } from '../../src/core/options.js';
+import { parseExcludeString } from '../../src/profiles/exclude.js';
+import { annotationKeys } from '../../transforms/data/annotations.js';
+import { BUILTIN_TRANSFORMS } from '../../transforms/index.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(REPO_ROOT, '../shared');
@@ -29,11 +33,25 @@ export function listManifests(dir: string): string[] {
 }
 
 export function chainOf(transform: Transform<any>, options: Record<string, unknown> = {}): ChainLink[] {
-  return [{ id: transform.id, transform, options: mergeOptions(transform.defaults as Record<string, unknown>, options, `test options for ${transform.id}`) }];
+  return [{ id: transform.id, transform, options: checkOptions(transform.options, options) }];
 }
 
-export function harden(text: string, chain: ChainLink[], file = 'input.yaml'): FileResult {
-  return hardenText(file, text, { chain, podTemplateLocations: BUILTIN_POD_TEMPLATE_LOCATIONS, freezeTargets: true });
+/** Engine settings a case may give in engine.yaml: `nodeAgents` and `exclude` (one-line rules), as a profile would. */
+export interface EngineSettings {
+  nodeAgents?: 'keep' | 'harden';
+  exclude?: string[];
+}
+
+export function harden(text: string, chain: ChainLink[], file = 'input.yaml', settings: EngineSettings = {}): ReturnType<typeof hardenText> {
+  return hardenText(file, text, {
+    chain,
+    podTemplateLocations: BUILTIN_POD_TEMPLATE_LOCATIONS,
+    knownAnnotations: annotationKeys(),
+    knownTransformIds: Object.keys(BUILTIN_TRANSFORMS),
+    freezeTargets: true,
+    ...(settings.nodeAgents ? { nodeAgents: settings.nodeAgents } : {}),
+    ...(settings.exclude ? { exclude: settings.exclude.map((r) => parseExcludeString(r, `engine.yaml: ${r}`)) } : {}),
+  });
 }
 
 export function commentLines(text: string): string[] {
@@ -41,8 +59,8 @@ export function commentLines(text: string): string[] {
 }
 
 /** Asserts a case's invariants shared by every fixture: idempotent, comments kept. */
-export function assertStable(input: string, result: FileResult, chain: ChainLink[]): void {
-  const again = harden(result.output, chain);
+export function assertStable(input: string, result: FileResult, chain: ChainLink[], settings: EngineSettings = {}): void {
+  const again = harden(result.output, chain, 'input.yaml', settings);
   expect(again.output, 'second run must not change the output').toBe(result.output);
   expect(again.edits, 'second run must make no edits').toEqual([]);
   const kept = new Set(commentLines(result.output));
@@ -69,7 +87,9 @@ export function runFixtureDir(dir: string, chainFor: ChainLink[] | ((options: Re
       expect(input, `${name}: input.yaml is missing`).toBeDefined();
       const options = read('options.yaml');
       const chain = typeof chainFor === 'function' ? chainFor(options ? YAML.parse(options) ?? {} : {}) : chainFor;
-      const result = harden(input!, chain);
+      const engine = read('engine.yaml');
+      const settings: EngineSettings = engine ? YAML.parse(engine) ?? {} : {};
+      const result = harden(input!, chain, 'input.yaml', settings);
       const unchanged = fs.existsSync(path.join(caseDir, 'unchanged'));
       const expected = read('expected.yaml');
       if (process.env.KHARDEN_UPDATE_FIXTURES && !unchanged) fs.writeFileSync(path.join(caseDir, 'expected.yaml'), result.output);
@@ -86,7 +106,7 @@ export function runFixtureDir(dir: string, chainFor: ChainLink[] | ((options: Re
       if (edits) expect(result.edits.map((e) => ({ op: e.op, path: e.path, ...(e.value !== undefined ? { value: e.value } : {}) }))).toEqual(YAML.parse(edits));
       const findings = read('findings.yaml');
       if (findings) expect(result.findings.map((f) => f.code)).toEqual(YAML.parse(findings) ?? []);
-      assertStable(input!, result, chain);
+      assertStable(input!, result, chain, settings);
     });
   });
 }

@@ -4,7 +4,7 @@
  * engine's own records but where the templates are.
  */
 import type { FileResult, WorkloadRecord } from '../../src/core/engine.js';
-import { getAt } from '../../src/core/pointer.js';
+import { getAt } from '../../src/lib/pointer.js';
 import { evaluatePod } from '../../src/pss/index.js';
 import type { PssLevel } from '../../src/pss/index.js';
 import { parseStream } from '../../src/yaml/stream.js';

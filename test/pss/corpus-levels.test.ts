@@ -8,17 +8,18 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { hardenText } from '../../src/core/engine.js';
 import type { FileResult, HardenOptions } from '../../src/core/engine.js';
-import { InputError } from '../../src/core/errors.js';
+import { InputError } from '../../src/lib/errors.js';
 import { decodeInput, parseStream } from '../../src/yaml/stream.js';
-import { resolveProfile } from '../../src/profiles/resolve.js';
+import { hardenOptionsOf, resolveProfile } from '../../src/profiles/resolve.js';
 import { loadProfileFile } from '../../src/io/profiles.js';
 import { evaluatePod } from '../../src/pss/index.js';
 import { buildReport } from '../../src/report/build.js';
 import { summarizePss } from '../../src/report/pss-summary.js';
-import { getAt } from '../../src/core/pointer.js';
+import { getAt } from '../../src/lib/pointer.js';
 import { listManifests, SHARED } from '../helpers/harness.js';
-import { UNFIXABLE } from '../helpers/unfixable.js';
+import { checksNamedBy, UNFIXABLE } from '../helpers/unfixable.js';
 import { levelsFromText } from '../helpers/levels.js';
+import { checksNamedBy } from '../helpers/unfixable.js';
 
 const ROOT = path.join(SHARED, 'corpus/real');
 const present = fs.existsSync(ROOT);
@@ -29,7 +30,7 @@ let options: HardenOptions;
 const results: FileResult[] = [];
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
-  options = { chain: p.chain, podTemplateLocations: p.podTemplateLocations, freezeTargets: true };
+  options = { ...hardenOptionsOf(p), freezeTargets: true };
   for (const f of present ? listManifests(ROOT) : []) {
     try {
       results.push(hardenText(f, decodeInput(fs.readFileSync(f), f), options));
@@ -40,9 +41,10 @@ beforeAll(async () => {
 });
 
 describe.skipIf(!present)('Pod Security levels over the real corpus', () => {
-  test('every workload reaches restricted or carries an unfixable finding for what still fails', () => {
+  test('every workload reaches restricted or carries an unfixable finding for what still fails (node agents: a nodeAgent finding for what they keep)', () => {
     let workloads = 0;
     let restricted = 0;
+    let agents = 0;
     const problems: string[] = [];
     for (const r of results) {
       const out = parseStream(r.output, r.file);
@@ -55,15 +57,21 @@ describe.skipIf(!present)('Pod Security levels over the real corpus', () => {
           restricted++;
           continue;
         }
+        const mine = r.findings.filter((f) => f.document === w.document && f.resource?.path === w.resource.path);
+        const agent = w.nodeAgent !== undefined && mine.some((f) => f.code === 'nodeAgent');
+        if (agent) agents++;
         for (const check of new Set(verdict.failures.map((f) => f.check))) {
-          const reported = r.findings.some((f) => f.document === w.document && f.pssCheck === check && f.resource?.path === w.resource.path);
+          const reported = mine.some((f) => checksNamedBy(f).includes(check));
+          // A node agent keeps the privileges it needs on purpose; what holds it at privileged is still reported.
+          if (agent && !UNFIXABLE.has(check)) continue;
           if (!UNFIXABLE.has(check) || !reported) problems.push(`${path.relative(ROOT, r.file)} doc ${w.document} ${w.resource.kind}/${w.resource.name}: ${check}${reported ? '' : ' (no finding)'}`);
         }
       }
     }
     expect(problems).toEqual([]);
     expect(workloads).toBeGreaterThan(300);
-    console.log(`corpus: ${workloads} workloads, ${restricted} at restricted after hardening`);
+    expect(agents).toBeGreaterThan(5);
+    console.log(`corpus: ${workloads} workloads, ${restricted} at restricted after hardening, ${agents} node agents kept privileged`);
   });
 
   test('no edit lands outside a pod template spec or its metadata annotations', () => {

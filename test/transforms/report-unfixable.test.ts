@@ -8,6 +8,7 @@ import restrictSecurityContext from '../../transforms/restrict-security-context.
 import type { Transform } from '../../src/core/types.js';
 import { checkLevel } from '../../src/pss/index.js';
 import { REPO_ROOT, SHARED, chainOf, harden, runFixtureDir } from '../helpers/harness.js';
+import { checksNamedBy } from '../helpers/unfixable.js';
 
 /**
  * report-unfixable never edits, so its own cases are all `unchanged`. A case's options.yaml may
@@ -42,7 +43,7 @@ describe.skipIf(fixtures.length === 0)('upstream PSA fixtures: a finding for exa
     const failing = new Set(failures.map((f) => f.check).filter((c) => REPORTED.has(c)));
     const result = harden(text, chainOf(transform));
     expect(result.output).toBe(text);
-    const named = new Set(result.findings.map((f) => f.pssCheck));
+    const named = new Set(result.findings.flatMap(checksNamedBy));
     if (level === 'baseline') named.delete('restrictedVolumes');
     expect([...named].sort()).toEqual([...failing].sort());
     for (const f of result.findings) expect(f.severity).toBe('error');

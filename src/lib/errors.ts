@@ -38,3 +38,10 @@ export class TransformError extends Error {
     super(`transform ${transform} failed on ${formatPosition(position)}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
+
+/** Several inputs were refused in one run (each is named; nothing was written). */
+export class InputErrors extends Error {
+  constructor(readonly errors: InputError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+  }
+}

@@ -1,0 +1,4 @@
+import transform from '../../transforms/set-windows-pod-os.js';
+import { runTransformFixtures } from '../helpers/harness.js';
+
+runTransformFixtures(transform);
