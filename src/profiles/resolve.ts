@@ -5,7 +5,7 @@
  * it; exclusion rules add up). Options are checked here, once, against each transform's schema,
  * so a wrong value is an error naming the profile file and line. Pure: files come through `load`.
  */
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, stringify } from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
 import type { Node, YAMLMap } from 'yaml';
 import { UsageError } from '../lib/errors.js';
 import { isPlainObject } from '../lib/json.js';
@@ -221,11 +221,15 @@ export function renderResolvedProfile(profile: ResolvedProfile): string {
     name: profile.name,
     nodeAgents: profile.nodeAgents,
     ...(custom.length ? { podTemplateLocations: custom } : {}),
-    ...(profile.exclude.length ? { exclude: profile.exclude.map(({ source, ...r }) => ({ ...r, '# from': source })) } : {}),
+    ...(profile.exclude.length ? { exclude: profile.exclude.map(({ source: _source, ...r }) => r) } : {}),
     transforms: profile.chain.map((l) => {
       const options = l.options as Record<string, unknown>;
       return Object.keys(options ?? {}).length ? { id: l.id, options } : { id: l.id };
     }),
   };
-  return stringify(doc, { lineWidth: 0 });
+  const out = new Document(doc);
+  // Each rule says where it was declared, as a comment: the printed profile reads back as a profile.
+  const rules = out.get('exclude', true);
+  if (isSeq(rules)) rules.items.forEach((item, i) => ((item as { commentBefore?: string }).commentBefore = ` from ${profile.exclude[i].source}`));
+  return out.toString({ lineWidth: 0 });
 }
