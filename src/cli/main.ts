@@ -14,7 +14,10 @@ import { printDocuments } from '../yaml/print.js';
 import { hardenOptionsOf, renderResolvedProfile, resolveProfile } from '../profiles/resolve.js';
 import { EXCLUDE_SYNTAX, parseExcludeString } from '../profiles/exclude.js';
 import type { ExcludeRule } from '../core/exemptions.js';
-import { loadProfileFile, packageRoot } from '../io/profiles.js';
+import { builtinProfiles, loadProfileFile, packageRoot } from '../io/profiles.js';
+import { BUILTIN_TRANSFORMS, loadTransform } from '../../transforms/index.js';
+import { renderExplain, renderList } from './explain.js';
+import type { TransformExample } from './explain.js';
 import { collectInputs, isInside, readInput, readStdin, writeAllOrNothing } from '../io/files.js';
 import type { InputFile, PlannedWrite } from '../io/files.js';
 import { buildReport, renderJson, renderText } from '../report/build.js';
@@ -52,7 +55,21 @@ function version(): string {
   }
 }
 
+/** Subcommands, dispatched on the first word (a path named `list` is given as `./list`). */
+const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  list: listCommand,
+  explain: explainCommand,
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const sub = SUBCOMMANDS[argv[0]];
+  if (sub) {
+    try {
+      return await sub(argv.slice(1));
+    } catch (e) {
+      return reportError(e);
+    }
+  }
   const program = new Command();
   program
     .name('kharden')
@@ -80,6 +97,7 @@ Annotations on a workload: kharden.dev/skip: "id,id" (or "all"), kharden.dev/ski
   kharden.dev/run-as-user, kharden.dev/run-as-group, kharden.dev/writable-paths[.<container>]
 Generated resources go after the input on stdout, or into ${GENERATED_FILE} (-o DIR: in DIR;
   --in-place: in the first directory given, or beside the first file).
+Commands: kharden list (every transform) · kharden explain <id> (what one does, with an example)
 Examples:
   kharden manifests/ > hardened.yaml
   kharden --check --fail-on error,restricted manifests/      # in CI
@@ -106,6 +124,40 @@ Examples:
   } catch (e) {
     return reportError(e);
   }
+}
+
+async function builtinProfileChains(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const name of builtinProfiles()) out[name] = (await resolveProfile(name, loadProfileFile)).chain.map((l) => l.id);
+  return out;
+}
+
+async function allTransforms() {
+  const list = [];
+  for (const id of Object.keys(BUILTIN_TRANSFORMS)) list.push((await loadTransform(id))!);
+  return list;
+}
+
+function readExamples(): Record<string, TransformExample> {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'dist/examples.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+async function listCommand(args: string[]): Promise<number> {
+  if (args.length) throw new UsageError('kharden list takes no arguments');
+  process.stdout.write(renderList(await allTransforms(), await builtinProfileChains()));
+  return EXIT.ok;
+}
+
+async function explainCommand(args: string[]): Promise<number> {
+  if (args.length !== 1) throw new UsageError('usage: kharden explain <transform id> (kharden list prints them)');
+  const t = await loadTransform(args[0]);
+  if (!t) throw new UsageError(`unknown transform "${args[0]}" (kharden list prints every one)`);
+  process.stdout.write(renderExplain(t, readExamples()[t.id], await builtinProfileChains()));
+  return EXIT.ok;
 }
 
 function reportError(e: unknown): number {

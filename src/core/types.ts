@@ -207,6 +207,8 @@ export interface Transform<O = any, S extends Scope = Scope> {
    * level there, and can break the agent.
    */
   changesPrivileges?: boolean;
+  /** The fixture case (test/transforms/<id>/<case>) `kharden explain` shows; default: the shortest that changes something. */
+  example?: string;
   run(target: TargetOf<S>, context: ContextOf<S, O>): void | Promise<void>;
 }
 
