@@ -211,10 +211,13 @@ interface DocState {
   inputEnd: number;
   /** The current text of the slice. */
   text: string;
-  /** The value `text` reads as (kept only when a later link may edit the document). */
+  /** The value `text` reads as, kept when a link after the first write edits the document. */
   base?: unknown;
   original?: unknown;
+  /** The current value; the same object as `original` until the first edit (copy on write). */
   working?: JsonObject;
+  /** Its text has been written once (the leading per-resource links are done). */
+  written: boolean;
   plans: ResourcePlan[];
   /** Edited since `text` was last written. */
   dirty: boolean;
@@ -299,12 +302,11 @@ function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promis
     privilegeIds: options.chain.filter((l) => l.transform.changesPrivileges).map((l) => l.id),
   };
   const first = segments[0] && segments[0][0].transform.scope !== 'stream' ? segments[0] : [];
-  const keepValues = segments.length > (first.length ? 1 : 0);
   // Every input is read before anything is refused, so one run names every bad file, not just the first.
   const refused: InputError[] = [];
   for (const input of inputs) {
     try {
-      state.files.push(readAndHarden(state, input, first, keepValues));
+      state.files.push(readAndHarden(state, input, first));
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       refused.push(e);
@@ -326,7 +328,7 @@ function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promis
 
 // ---- reading and the per-resource links --------------------------------------------------
 
-function readAndHarden(state: RunState, input: RunInput, links: ChainLink[], keepValues: boolean): FileState {
+function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): FileState {
   const stream = readStream(input.text, input.file);
   const fs: FileState = { file: input.file, input: input.text, eol: stream.eol, docs: [], findings: [] };
   let content = false;
@@ -334,7 +336,7 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[], kee
   for (const sd of stream.documents()) {
     if (sd.value !== null && sd.value !== undefined) content = true;
     if (input.passThrough) {
-      fs.docs.push({ file: fs, index: sd.index, inputStart: sd.start, inputEnd: sd.end, text: input.text.slice(sd.start, sd.end), plans: [], dirty: false, edits: [], findings: [], outputLines: new Map() });
+      fs.docs.push({ file: fs, index: sd.index, inputStart: sd.start, inputEnd: sd.end, text: input.text.slice(sd.start, sd.end), plans: [], dirty: false, written: true, edits: [], findings: [], outputLines: new Map() });
       continue;
     }
     const doc: DocState = {
@@ -345,6 +347,7 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[], kee
       text: input.text.slice(sd.start, sd.end),
       plans: [],
       dirty: false,
+      written: false,
       edits: [],
       findings: [],
       outputLines: new Map(),
@@ -363,11 +366,7 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[], kee
       for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, offsetOf(written.readBack, e.path)));
     }
     doc.dirty = false;
-    if (keepValues) doc.base = cloneJson(doc.working);
-    else if (doc.edits.length === 0) {
-      // Nothing later can touch it: keep only what the report needs.
-      doc.working = doc.original as JsonObject;
-    }
+    doc.written = true;
   }
   const fileFinding = (f: FindingInput): ReportedFinding => ({ transform: 'kharden', file: fs.file, document: 0, line: 1, code: f.code, severity: f.severity ?? ENGINE_MESSAGES[f.code].severity, message: f.message });
   if (input.passThrough) fs.findings.push(fileFinding(input.passThrough));
@@ -445,7 +444,7 @@ function planDocument(state: RunState, doc: DocState, sd: SourceDocument, positi
     doc.plans.push(plan);
   }
   doc.original = original;
-  doc.working = cloneJson(original) as JsonObject;
+  doc.working = original as JsonObject;
 }
 
 /**
@@ -500,7 +499,6 @@ function targetsFor(scope: Exclude<Scope, 'stream'>, plan: ResourcePlan, resourc
 }
 
 function runResourceLinks(state: RunState, doc: DocState, links: ChainLink[], positionOf: (path: string) => SourcePosition = (p) => inputPosition(doc, p)): void {
-  const working = doc.working!;
   const file = doc.file.file;
   // A frozen copy of each resource for transforms to read, remade only after edits changed it.
   const snapshots = new Map<string, JsonObject>();
@@ -511,7 +509,7 @@ function runResourceLinks(state: RunState, doc: DocState, links: ChainLink[], po
       if (scope !== 'resource' && plan.templates.length === 0) continue;
       let snapshot = snapshots.get(r.path);
       if (!snapshot) {
-        const current = r.path === '' ? working : (getPath(working, r.path) as JsonObject);
+        const current = r.path === '' ? doc.working! : (getPath(doc.working, r.path) as JsonObject);
         snapshot = state.options.freezeTargets ? freeze(cloneJson(current)) : current;
         snapshots.set(r.path, snapshot);
       }
@@ -573,6 +571,12 @@ function runTransform(link: ChainLink, target: Exclude<Target, { scope: 'stream'
 
 /** Applies one edit (absolute path in the document) to the working value; records it when it changed something. */
 function applyEdit(doc: DocState, transform: string, info: ResourceInfo, edit: Edit, positionOf: (path: string) => SourcePosition): boolean {
+  if (doc.working === doc.original || (doc.written && doc.base === undefined)) {
+    // Copy on write: the input value stays as read (the report's "before"), and a document
+    // written once keeps the value its text reads as, to write the rest as a diff from it.
+    if (doc.written) doc.base = doc.working;
+    doc.working = cloneJson(doc.working!);
+  }
   let outcome;
   try {
     outcome = applyPatchOperation(doc.working!, { op: edit.op, path: edit.path, value: edit.value });
