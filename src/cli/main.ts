@@ -15,6 +15,8 @@ import { collectInputs, isInside, readInput, readStdin, writeAllOrNothing } from
 import type { InputFile, PlannedWrite } from '../io/files.js';
 import { buildReport, renderJson, renderText } from '../report/build.js';
 import type { PssEvaluator } from '../report/build.js';
+import { looksLikeResourceList } from '../krm/resource-list.js';
+import { runKrm } from './krm.js';
 
 export const EXIT = { ok: 0, changes: 1, bad: 2, internal: 3 } as const;
 
@@ -106,6 +108,11 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   if (args.includes('-') && args.length > 1) throw new UsageError('"-" (stdin) cannot be mixed with paths');
   if (useStdin && args.length === 0 && process.stdin.isTTY) throw new UsageError('no input: give files or directories, or pipe YAML into stdin');
   if (useStdin && opts.inPlace) throw new UsageError('--in-place needs files, not stdin');
+  const stdinText = useStdin ? decodeInput(await readStdin(), '<stdin>') : undefined;
+  if (stdinText !== undefined && looksLikeResourceList(stdinText)) {
+    if (opts.check || opts.diff || opts.output) throw new UsageError('a ResourceList on stdin (KRM function mode) is answered on stdout: --check, --diff and --output do not apply');
+    return runKrm(stdinText, { profile: opts.profile, report: opts.report, version: version() });
+  }
 
   const profile = await resolveProfile(opts.profile, loadProfileFile);
   const hardenOptions: HardenOptions = { chain: profile.chain, podTemplateLocations: profile.podTemplateLocations };
@@ -117,7 +124,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   const texts = new Map<string, string>();
   if (useStdin) {
     inputs = [{ file: '<stdin>', relative: 'stdin.yaml' }];
-    texts.set('<stdin>', decodeInput(await readStdin(), '<stdin>'));
+    texts.set('<stdin>', stdinText!);
   } else {
     let exclude: string | undefined;
     if (opts.output) {

@@ -33,7 +33,8 @@ export interface ResolvedProfile {
 /** Loads a profile by built-in name or path; `from` is the profile that references it. */
 export type ProfileLoader = (ref: string, from?: string) => ProfileSource;
 
-const TOP_KEYS = new Set(['apiVersion', 'kind', 'name', 'description', 'extends', 'podTemplateLocations', 'transforms']);
+// `metadata` lets a profile be a KRM object too (a kpt functionConfig, a kustomize plugin config).
+const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'name', 'description', 'extends', 'podTemplateLocations', 'transforms']);
 
 interface RawProfile {
   name: string;
@@ -89,7 +90,8 @@ function parseProfile(src: ProfileSource): RawProfile {
     }
   }
   if (v.extends !== undefined && typeof v.extends !== 'string') fail(src, lc, root.get('extends', true) as Node, '`extends` must be a profile name or path');
-  return { name: typeof v.name === 'string' ? v.name : src.name, extends: v.extends as string | undefined, entries, locations };
+  const metaName = isPlainObject(v.metadata) && typeof v.metadata.name === 'string' ? v.metadata.name : undefined;
+  return { name: typeof v.name === 'string' ? v.name : metaName ?? src.name, extends: v.extends as string | undefined, entries, locations };
 }
 
 /** Resolves a profile (and what it extends) into an ordered chain with merged options. */
