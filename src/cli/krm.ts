@@ -65,8 +65,13 @@ export async function runKrm(text: string, opts: KrmOptions): Promise<number> {
 }
 
 /** Resolves the profile the functionConfig selects; relative profile paths are relative to the config's own file when kpt says where it is. */
-export async function profileOf(list: Pick<ResourceList, 'functionConfig' | 'functionConfigText'>, fallback: string, baseDir = baseDirOf(list.functionConfig)): Promise<ResolvedProfile> {
-  const choice = profileFromFunctionConfig(list.functionConfig, { fallback, load: loadProfileFile, baseDir, text: list.functionConfigText });
+export async function profileOf(
+  list: Pick<ResourceList, 'functionConfig' | 'functionConfigText'>,
+  fallback: string,
+  baseDir = baseDirOf(list.functionConfig),
+  what?: string,
+): Promise<ResolvedProfile> {
+  const choice = profileFromFunctionConfig(list.functionConfig, { fallback, load: loadProfileFile, baseDir, text: list.functionConfigText, what });
   try {
     return await resolveProfile(choice.ref, choice.load);
   } catch (e) {

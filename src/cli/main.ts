@@ -40,6 +40,7 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'kustomize-plugin') return (await import('./kustomize-plugin.js')).kustomizePluginMain(argv.slice(1), version());
   const program = new Command();
   program
     .name('kharden')
