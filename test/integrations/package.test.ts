@@ -45,7 +45,7 @@ afterAll(() => {
 describe('npm pack', () => {
   test('the tarball holds what an installed kharden needs, and no tests or sources', () => {
     const files: string[] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT))[0].files.map((f: { path: string }) => f.path);
-    for (const needed of ['bin/kharden.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'profiles/restricted.yaml', 'README.md', 'package.json']) {
+    for (const needed of ['bin/kharden.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'profiles/restricted.yaml', 'helm-plugin/plugin.yaml', 'helm-plugin/kharden-post-renderer.sh', 'README.md', 'package.json']) {
       expect(files, needed).toContain(needed);
     }
     expect(files.some((f) => f.startsWith('dist/transforms/') && f.endsWith('.js'))).toBe(true);
@@ -67,6 +67,10 @@ describe('installed from the tarball', () => {
     expect(installed).toContain('allowPrivilegeEscalation: false');
     const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
     expect(version).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+    // The Helm 4 plugin directory ships executable and runs the kharden it ships with.
+    const script = path.join(prefix, 'lib', 'node_modules', 'kharden', 'helm-plugin', 'kharden-post-renderer.sh');
+    const env = { ...process.env, KHARDEN_BIN: '', PATH: '/usr/bin:/bin:' + path.dirname(process.execPath) };
+    expect(execFileSync(script, ['-q'], { input: DEPLOYMENT, encoding: 'utf8', env })).toBe(installed);
   }, 300_000);
 
   test('npx of the tarball runs kharden', () => {
