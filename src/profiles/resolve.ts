@@ -11,11 +11,15 @@ import type { ChainLink } from '../core/engine.js';
 import { BUILTIN_POD_TEMPLATE_LOCATIONS } from '../core/resources.js';
 import type { PodTemplateLocation } from '../core/resources.js';
 import { isPlainObject } from '../core/ensure.js';
+import { isExecEntry, parseExecEntry, refuseUnwiredExec } from './exec-entry.js';
+import type { ExecSpec } from './exec-entry.js';
 
 export interface ProfileEntry {
   id: string;
   enabled?: boolean;
   options?: Record<string, unknown>;
+  /** An external transform (`- exec: …`), see exec-entry.ts. */
+  exec?: ExecSpec;
 }
 
 export interface ProfileSource {
@@ -28,6 +32,8 @@ export interface ResolvedProfile {
   name: string;
   chain: ChainLink[];
   podTemplateLocations: PodTemplateLocation[];
+  /** Exec transforms, each to run before chain[position] (after the whole chain when position = chain.length). */
+  exec: { position: number; spec: ExecSpec }[];
 }
 
 /** Loads a profile by built-in name or path; `from` is the profile that references it. */
@@ -71,6 +77,12 @@ function parseProfile(src: ProfileSource): RawProfile {
     transformsNode.items.forEach((itemNode, i) => {
       const item = (v.transforms as unknown[])[i];
       if (!isPlainObject(item)) fail(src, lc, itemNode as Node, 'each transform entry is a map with `id`');
+      if (isExecEntry(item)) {
+        const at = (itemNode as Node).range ? lc.linePos((itemNode as Node).range![0]).line : 0;
+        const { spec, enabled } = parseExecEntry(item, src.name, `profile ${src.name}:${at}`);
+        entries.push({ entry: { id: spec.id, enabled, exec: spec }, line: at });
+        return;
+      }
       for (const k of Object.keys(item)) if (!['id', 'enabled', 'options'].includes(k)) fail(src, lc, itemNode as Node, `unknown key "${k}" in transform entry (id, enabled, options)`);
       if (typeof item.id !== 'string') fail(src, lc, itemNode as Node, 'transform entry needs a string `id`');
       if (item.enabled !== undefined && typeof item.enabled !== 'boolean') fail(src, lc, itemNode as Node, '`enabled` must be true or false');
@@ -95,7 +107,7 @@ function parseProfile(src: ProfileSource): RawProfile {
 }
 
 /** Resolves a profile (and what it extends) into an ordered chain with merged options. */
-export async function resolveProfile(ref: string, load: ProfileLoader): Promise<ResolvedProfile> {
+export async function resolveProfile(ref: string, load: ProfileLoader, opts: { allowExec?: boolean } = {}): Promise<ResolvedProfile> {
   const seen: string[] = [];
   const layers: { src: ProfileSource; raw: RawProfile }[] = [];
   let current: string | undefined = ref;
@@ -117,19 +129,26 @@ export async function resolveProfile(ref: string, load: ProfileLoader): Promise<
       const at = merged.findIndex((m) => m.entry.id === entry.id);
       if (at >= 0) {
         const prev = merged[at].entry;
-        merged[at] = { entry: { id: entry.id, enabled: entry.enabled ?? prev.enabled, options: { ...(prev.options ?? {}), ...(entry.options ?? {}) } }, src, line };
+        merged[at] = { entry: { id: entry.id, enabled: entry.enabled ?? prev.enabled, options: { ...(prev.options ?? {}), ...(entry.options ?? {}) }, exec: entry.exec ?? prev.exec }, src, line };
       } else merged.push({ entry, src, line });
     }
   }
   const chain: ChainLink[] = [];
+  const exec: ResolvedProfile['exec'] = [];
   for (const { entry, src, line } of merged) {
     if (entry.enabled === false) continue;
+    if (entry.exec) {
+      exec.push({ position: chain.length, spec: entry.exec });
+      continue;
+    }
     const transform = await loadTransform(entry.id);
     if (!transform) throw new UsageError(`profile ${src.name}:${line}: unknown transform "${entry.id}" (built-in: ${Object.keys(BUILTIN_TRANSFORMS).join(', ')})`);
     const options = mergeOptions(transform.defaults as Record<string, unknown>, entry.options ?? {}, `profile ${src.name}:${line}: ${entry.id}`);
     chain.push({ id: entry.id, transform, options });
   }
-  return { name: layers[layers.length - 1].raw.name, chain, podTemplateLocations: locations };
+  const resolved = { name: layers[layers.length - 1].raw.name, chain, podTemplateLocations: locations, exec };
+  if (!opts.allowExec) refuseUnwiredExec(resolved);
+  return resolved;
 }
 
 /** Deep-merges options over defaults, refusing unknown keys and values of another type. */
