@@ -65,7 +65,9 @@ Annotations on a workload: kharden.dev/skip: "id,id" (or "all"), kharden.dev/ski
 Examples:
   kharden manifests/ > hardened.yaml
   kharden --check manifests/                    # in CI
-  helm install web ./chart --post-renderer kharden`,
+  helm install web ./chart --post-renderer kharden
+  kpt fn eval DIR --exec kharden                # a ResourceList on stdin is answered as a KRM function
+  kharden kustomize-plugin --install            # for kubectl kustomize --enable-alpha-plugins`,
     )
     .exitOverride()
     .configureOutput({
