@@ -61,11 +61,17 @@ export function spliceResourceList(text: string, file: string, add: { results?: 
   const { splices } = diffToSplices(text, sd.doc, before, after, style);
   const slice = text.slice(sd.start, sd.end);
   const written = text.slice(0, sd.start) + applySplices(slice, splices, sd.start) + text.slice(sd.end);
-  // The same safety net as the engine's: what is written must read back as the value meant.
-  const docs = parseAllDocuments(written, PARSE_OPTIONS);
+  // The same safety net as the engine's: what is written must read back as the value meant. When
+  // the only change is a new top-level key (results on a ResourceList that had none: the usual
+  // case), reading back that key's text alone is the same check, without re-reading every item.
+  const single = splices.length === 1 && splices[0].start === splices[0].end ? splices[0] : undefined;
+  const added = Object.keys(after).filter((k) => !(k in before));
+  const fragmentOnly = single && added.length === 1 && Object.keys(before).every((k) => deepEqual(before[k], after[k])) && /^(\r?\n)?[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)/.test(single.text);
+  const [checkText, expected] = fragmentOnly ? [single.text, { [added[0]]: after[added[0]] }] : [written, after];
+  const docs = parseAllDocuments(checkText, PARSE_OPTIONS);
   const back = Array.isArray(docs) ? docs.filter((d) => d.contents !== null) : [];
   const read = back.length === 1 && back[0].errors.length === 0 ? documentValue(back[0]) : undefined;
-  if (!read || !('value' in read) || !deepEqual(read.value, after)) {
+  if (!read || !('value' in read) || !deepEqual(read.value, expected)) {
     throw new Error(`internal error: the ResourceList written for ${file} does not read back as the value meant; nothing was written (please report this with the input)`);
   }
   return written;
