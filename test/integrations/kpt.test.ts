@@ -125,6 +125,20 @@ describe('kpt fn eval --exec kharden', () => {
     expect(fs.readFileSync(path.join(resultsDir, 'results.yaml'), 'utf8')).not.toContain('disallow-privileged');
   });
 
+  test('kpt fn render: a relative extends: in the functionConfig is relative to the config file, whatever the working directory', () => {
+    const dir = path.join(tmp, 'relative');
+    fs.cpSync(PKG, dir, { recursive: true });
+    fs.mkdirSync(path.join(dir, 'profiles'));
+    fs.writeFileSync(path.join(dir, 'profiles', 'team.yaml'), 'apiVersion: kharden.dev/v1alpha1\nkind: Profile\nmetadata:\n  name: team\n  annotations:\n    config.kubernetes.io/local-config: "true"\nextends: baseline\n');
+    fs.writeFileSync(path.join(dir, 'harden.yaml'), fs.readFileSync(path.join(PKG, 'harden.yaml'), 'utf8').replace('extends: restricted', 'extends: profiles/team.yaml'));
+    const r = spawnSync(RUN.replace(PKG, dir), ['render'], { encoding: 'utf8', cwd: os.tmpdir(), env: { ...process.env, KHARDEN: BIN } });
+    expect(r.status, r.stderr).toBe(0);
+    const deploy = objectsOf(r.stdout).get('apps/v1/Deployment/shop/api')!;
+    // baseline underneath: no restricted-only runAsNonRoot, but the config's own memory limit.
+    expect(deploy.spec.template.spec.securityContext?.runAsNonRoot).toBeUndefined();
+    expect(deploy.spec.template.spec.containers[0].resources.limits.memory).toBe('256Mi');
+  });
+
   test('a fatal error reaches kpt as an error result and a failed function', () => {
     const dir = path.join(tmp, 'broken');
     fs.cpSync(PKG, dir, { recursive: true });
