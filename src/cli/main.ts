@@ -6,12 +6,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, InputErrors, TransformError, UsageError } from '../lib/errors.js';
-import { ENGINE_MESSAGES, hardenFiles } from '../core/engine.js';
+import { hardenFiles } from '../core/engine.js';
 import type { FileResult, HardenOptions, RunInput, RunResult } from '../core/engine.js';
-import type { MessageSpec } from '../core/types.js';
 import { decodeInput } from '../yaml/stream.js';
 import { printDocuments } from '../yaml/print.js';
-import { hardenOptionsOf, renderResolvedProfile, resolveProfile } from '../profiles/resolve.js';
+import { joinStream } from '../yaml/join.js';
+export { joinStream };
+import { hardenOptionsOf, messagesOf, renderResolvedProfile, resolveProfile } from '../profiles/resolve.js';
+import { execTransform } from '../exec/transform.js';
 import { EXCLUDE_SYNTAX, parseExcludeString } from '../profiles/exclude.js';
 import type { ExcludeRule } from '../core/exemptions.js';
 import { builtinProfiles, loadProfileFile, packageRoot } from '../io/profiles.js';
@@ -23,6 +25,8 @@ import type { InputFile, PlannedWrite } from '../io/files.js';
 import { buildReport, renderJson, renderText } from '../report/build.js';
 import type { PssEvaluator, Report } from '../report/build.js';
 import { renderSummary } from './summary.js';
+import { looksLikeResourceList } from '../krm/resource-list.js';
+import { runKrm } from './krm.js';
 
 export const EXIT = { ok: 0, changes: 1, bad: 2, internal: 3 } as const;
 
@@ -62,6 +66,7 @@ const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'kustomize-plugin') return (await import('./kustomize-plugin.js')).kustomizePluginMain(argv.slice(1), version());
   const sub = SUBCOMMANDS[argv[0]];
   if (sub) {
     try {
@@ -102,7 +107,9 @@ Examples:
   kharden manifests/ > hardened.yaml
   kharden --check --fail-on error,restricted manifests/      # in CI
   helm install web ./chart --post-renderer kharden
-  kharden --exclude 'kind=DaemonSet;namespace=kube-system' -`,
+  kharden --exclude 'kind=DaemonSet;namespace=kube-system' -
+  kpt fn eval DIR --exec kharden          # a ResourceList on stdin is answered as a KRM function
+  kharden kustomize-plugin --install      # for kubectl kustomize --enable-alpha-plugins`,
     )
     .exitOverride()
     .configureOutput({
@@ -199,7 +206,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
     }
   });
 
-  const profile = await resolveProfile(opts.profile, loadProfileFile);
+  const profile = await resolveProfile(opts.profile, loadProfileFile, { execTransform });
   if (opts.printProfile) {
     process.stdout.write(renderResolvedProfile(profile));
     return EXIT.ok;
@@ -208,6 +215,11 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   if (args.includes('-') && args.length > 1) throw new UsageError('"-" (stdin) cannot be mixed with paths');
   if (useStdin && args.length === 0 && process.stdin.isTTY) throw new UsageError('no input: give files or directories, or pipe YAML into stdin');
   if (useStdin && opts.inPlace) throw new UsageError('--in-place needs files, not stdin');
+  const stdinText = useStdin ? decodeInput(await readStdin(), '<stdin>') : undefined;
+  if (stdinText !== undefined && looksLikeResourceList(stdinText)) {
+    if (opts.check || opts.diff || opts.output) throw new UsageError('a ResourceList on stdin (KRM function mode) is answered on stdout: --check, --diff and --output do not apply');
+    return runKrm(stdinText, { profile: opts.profile, report: opts.report, version: version(), exclude: cliRules });
+  }
 
   const quiet = !!opts.quiet;
   const color = !quiet && opts.color !== false && !process.env.NO_COLOR && !!process.stderr.isTTY;
@@ -219,7 +231,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   const texts = new Map<string, string>();
   if (useStdin) {
     inputs = [{ file: '<stdin>', relative: 'stdin.yaml' }];
-    texts.set('<stdin>', decodeInput(await readStdin(), '<stdin>'));
+    texts.set('<stdin>', stdinText!);
   } else {
     let exclude: string | undefined;
     if (opts.output) {
@@ -291,9 +303,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
     : '';
   const generatedWhere = opts.output || opts.inPlace ? generatedTarget! : '<stdout>';
 
-  const messages: Record<string, MessageSpec> = { ...ENGINE_MESSAGES };
-  for (const link of profile.chain) Object.assign(messages, link.transform.messages);
-  const report = buildReport(result, { version: version(), profile: profile.name, pss: await loadPss(), messages, generatedFiles: result.generated.map(() => generatedWhere) });
+  const report = buildReport(result, { version: version(), profile: profile.name, pss: await loadPss(), messages: messagesOf(profile), generatedFiles: result.generated.map(() => generatedWhere) });
   if (opts.report) {
     const body = opts.report.endsWith('.json') ? renderJson(report) : renderText(report);
     if (opts.report === '-') process.stderr.write(body);
@@ -418,24 +428,6 @@ function withTestFailure(options: HardenOptions, files: string[]): HardenOptions
     },
     chain: options.chain.map((link) => (link.id === id ? { ...link, transform: { ...link.transform, run: run(link) } } : link)),
   };
-}
-
-/** Joins several files' streams into one, adding `---` between files and a newline where one is missing. */
-export function joinStream(outputs: string[]): string {
-  let out = '';
-  for (const output of outputs) {
-    // A byte-order mark belongs only at the start of the stream; after a `---` it would become part of the first key.
-    const text = out === '' ? output : output.replace(/^\uFEFF/, '');
-    if (text === '') continue;
-    if (out !== '') {
-      // Separators take the line ending of the file before them, so CRLF files stay CRLF throughout.
-      const eol = out.endsWith('\r\n') || (!out.endsWith('\n') && out.includes('\r\n')) ? '\r\n' : '\n';
-      if (!out.endsWith('\n')) out += eol;
-      if (!/^(---|%)/.test(text.replace(/^(\s*#[^\n]*\n|\s*\n)*/, ''))) out += `---${eol}`;
-    }
-    out += text;
-  }
-  return out;
 }
 
 function makeProgress(total: number, enabled: boolean) {

@@ -13,7 +13,7 @@ import { parseAllDocuments, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type { Json, JsonObject } from '../lib/json.js';
 import { cloneJson, deepEqual, describeType, isPlainObject } from '../lib/json.js';
-import { InputError, InputErrors, TransformError } from '../lib/errors.js';
+import { InputError, InputErrors, TransformError, UsageError } from '../lib/errors.js';
 import type { SourcePosition } from '../lib/errors.js';
 import type { Edit, Finding, FindingInput, MessageSpec, PodFacts, ResourceRef, Scope, StreamResource, Target, Transform } from './types.js';
 import { applyPatchOperation, PatchError } from './patch.js';
@@ -682,7 +682,8 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
   }
   if (out instanceof Promise) {
     return out.then(apply, (e) => {
-      if (e instanceof InputError || e instanceof TransformError) throw e;
+      // An exec plugin that fails is the user's problem to fix (UsageError), not a kharden bug.
+      if (e instanceof InputError || e instanceof TransformError || e instanceof UsageError) throw e;
       throw new TransformError(link.id, { file: '(stream)' }, e);
     });
   }

@@ -17,6 +17,10 @@ import type { PodTemplateLocation } from '../core/resources.js';
 import type { ExcludeRule } from '../core/exemptions.js';
 import { checkOptions, OptionError } from '../core/options.js';
 import { parseExcludeMap, unknownIds } from './exclude.js';
+import { isExecEntry, parseExecEntry } from './exec-entry.js';
+import type { ExecSpec } from './exec-entry.js';
+import type { MessageSpec, Transform } from '../core/types.js';
+import { ENGINE_MESSAGES } from '../core/engine.js';
 
 export interface ProfileEntry {
   id: string;
@@ -43,14 +47,23 @@ export interface ResolvedProfile {
 /** Loads a profile by built-in name or path; `from` is the profile that references it. */
 export type ProfileLoader = (ref: string, from?: string) => ProfileSource;
 
-const TOP_KEYS = new Set(['apiVersion', 'kind', 'name', 'description', 'extends', 'podTemplateLocations', 'transforms', 'exclude', 'nodeAgents']);
+// `metadata` lets a profile be a KRM object too (a kpt functionConfig, a kustomize plugin config).
+const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'name', 'description', 'extends', 'podTemplateLocations', 'transforms', 'exclude', 'nodeAgents']);
 
 interface RawEntry {
   entry: ProfileEntry;
   line: number;
   /** Lines of the option keys, for errors found when the options are checked. */
   optionLines: Map<string, number>;
+  /** An external transform (`- exec: {command, …}`), run with the KRM function protocol. */
+  exec?: ExecSpec;
 }
+
+/**
+ * Turns an exec entry into a stream transform. Running a program is I/O, so the caller (the CLI)
+ * gives this; without it a profile that names one is refused rather than run without it.
+ */
+export type ExecTransformFactory = (spec: ExecSpec) => Transform;
 
 interface RawProfile {
   name: string;
@@ -93,7 +106,13 @@ export function parseProfile(src: ProfileSource): RawProfile {
     if (!isSeq(transformsNode)) fail(src, lc, transformsNode, '`transforms` must be a list');
     transformsNode.items.forEach((itemNode, i) => {
       const item = (v.transforms as unknown[])[i];
-      if (!isPlainObject(item)) fail(src, lc, itemNode as Node, 'each transform entry is a map with `id`');
+      if (!isPlainObject(item)) fail(src, lc, itemNode as Node, 'each transform entry is a map with `id` (or `exec`)');
+      if (isExecEntry(item)) {
+        const line = lineOf(lc, itemNode as Node);
+        const { spec, enabled } = parseExecEntry(item, src.name, `profile ${src.name}:${line}`);
+        entries.push({ entry: { id: spec.id, enabled }, line, optionLines: new Map(), exec: spec });
+        return;
+      }
       for (const k of Object.keys(item)) if (!['id', 'enabled', 'options'].includes(k)) fail(src, lc, itemNode as Node, `unknown key "${k}" in transform entry (id, enabled, options)`);
       if (typeof item.id !== 'string') fail(src, lc, itemNode as Node, 'transform entry needs a string `id`');
       if (item.enabled !== undefined && typeof item.enabled !== 'boolean') fail(src, lc, itemNode as Node, '`enabled` must be true or false');
@@ -134,8 +153,9 @@ export function parseProfile(src: ProfileSource): RawProfile {
   }
   if (v.nodeAgents !== undefined && v.nodeAgents !== 'keep' && v.nodeAgents !== 'harden') fail(src, lc, root.get('nodeAgents', true) as Node, '`nodeAgents` must be keep (node agents keep the privileges they need; the default) or harden');
   if (v.extends !== undefined && typeof v.extends !== 'string') fail(src, lc, root.get('extends', true) as Node, '`extends` must be a profile name or path');
+  const metaName = isPlainObject(v.metadata) && typeof v.metadata.name === 'string' ? v.metadata.name : undefined;
   return {
-    name: typeof v.name === 'string' ? v.name : src.name,
+    name: typeof v.name === 'string' ? v.name : metaName ?? src.name,
     extends: v.extends as string | undefined,
     entries,
     locations,
@@ -145,7 +165,7 @@ export function parseProfile(src: ProfileSource): RawProfile {
 }
 
 /** Resolves a profile (and what it extends) into an ordered chain with checked options. */
-export async function resolveProfile(ref: string, load: ProfileLoader): Promise<ResolvedProfile> {
+export async function resolveProfile(ref: string, load: ProfileLoader, opts: { execTransform?: ExecTransformFactory } = {}): Promise<ResolvedProfile> {
   const seen: string[] = [];
   const layers: { src: ProfileSource; raw: RawProfile }[] = [];
   let current: string | undefined = ref;
@@ -159,7 +179,7 @@ export async function resolveProfile(ref: string, load: ProfileLoader): Promise<
     from = src.name;
     current = raw.extends;
   }
-  const merged: { entry: ProfileEntry; src: ProfileSource; line: number; optionLines: Map<string, number> }[] = [];
+  const merged: { entry: ProfileEntry; src: ProfileSource; line: number; optionLines: Map<string, number>; exec?: ExecSpec }[] = [];
   const locations: PodTemplateLocation[] = [...BUILTIN_POD_TEMPLATE_LOCATIONS];
   const exclude: { rule: ExcludeRule; src: ProfileSource; line: number }[] = [];
   let nodeAgents: NodeAgentPolicy = 'keep';
@@ -167,8 +187,14 @@ export async function resolveProfile(ref: string, load: ProfileLoader): Promise<
     locations.push(...raw.locations);
     exclude.push(...raw.exclude.map((e) => ({ ...e, src })));
     if (raw.nodeAgents) nodeAgents = raw.nodeAgents;
-    for (const { entry, line, optionLines } of raw.entries) {
+    for (const { entry, line, optionLines, exec } of raw.entries) {
       const at = merged.findIndex((m) => m.entry.id === entry.id);
+      if (exec) {
+        // An exec entry with the same id replaces the base's in place.
+        if (at >= 0) merged[at] = { entry, src, line, optionLines, exec };
+        else merged.push({ entry, src, line, optionLines, exec });
+        continue;
+      }
       if (at >= 0) {
         const prev = merged[at];
         const lines = new Map(prev.optionLines);
@@ -178,8 +204,13 @@ export async function resolveProfile(ref: string, load: ProfileLoader): Promise<
     }
   }
   const chain: ChainLink[] = [];
-  for (const { entry, src, line, optionLines } of merged) {
+  for (const { entry, src, line, optionLines, exec } of merged) {
     if (entry.enabled === false) continue;
+    if (exec) {
+      if (!opts.execTransform) throw new UsageError(`${exec.source}: exec transform ${exec.id}: external programs run only from the kharden command line (this profile was loaded where running programs is not allowed)`);
+      chain.push({ id: exec.id, transform: opts.execTransform(exec), options: {} });
+      continue;
+    }
     const transform = await loadTransform(entry.id);
     if (!transform) throw new UsageError(`profile ${src.name}:${line}: unknown transform "${entry.id}" (built-in: ${Object.keys(BUILTIN_TRANSFORMS).join(', ')})`);
     let options: unknown;
@@ -210,6 +241,13 @@ export function hardenOptionsOf(profile: ResolvedProfile, extraExclude: readonly
     knownAnnotations: annotationKeys(),
     knownTransformIds: Object.keys(BUILTIN_TRANSFORMS),
   };
+}
+
+/** Every finding code the run may report, with its declaration: the engine's and the chain's. */
+export function messagesOf(profile: ResolvedProfile): Record<string, MessageSpec> {
+  const out: Record<string, MessageSpec> = { ...ENGINE_MESSAGES };
+  for (const link of profile.chain) Object.assign(out, link.transform.messages);
+  return out;
 }
 
 /** The resolved profile as YAML (`kharden --print-profile`): every option with its value, defaults included. */

@@ -54,14 +54,21 @@ export function diffToSplices(src: string, doc: Document, before: unknown, after
   return { splices: w.all, notes: w.notes };
 }
 
-/** Applies non-overlapping splices to text (any order given). */
+/** Applies non-overlapping splices to text (any order given), in one pass: linear in the text and the splices. */
 export function applySplices(text: string, splices: Splice[], offset = 0): string {
-  // From the end backwards; at one offset, replacements before insertions, and later-created
-  // (outer) insertions before earlier (inner) ones, so the inner text ends up first.
-  const sorted = [...splices].sort((a, b) => b.start - a.start || b.end - a.end || (b.seq ?? 0) - (a.seq ?? 0));
-  let out = text;
-  for (const s of sorted) out = out.slice(0, s.start - offset) + s.text + out.slice(s.end - offset);
-  return out;
+  // At one offset, insertions before a replacement, and earlier-created (inner) insertions before
+  // later (outer) ones, so the inner text ends up first.
+  const sorted = [...splices].sort((a, b) => a.start - b.start || a.end - b.end || (a.seq ?? 0) - (b.seq ?? 0));
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const s of sorted) {
+    const start = s.start - offset;
+    if (start > cursor) parts.push(text.slice(cursor, start));
+    parts.push(s.text);
+    cursor = Math.max(cursor, s.end - offset);
+  }
+  parts.push(text.slice(cursor));
+  return parts.join('');
 }
 
 /** Reads a document's indentation step, sequence style and line ending from its source. */
