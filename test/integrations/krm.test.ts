@@ -154,7 +154,7 @@ describe('functionConfig', () => {
     ['an unknown transform in a Profile', 'functionConfig:\n  apiVersion: kharden.dev/v1alpha1\n  kind: Profile\n  metadata: {name: p}\n  transforms:\n    - id: no-such-thing\n', /functionConfig Profile\/p:\d+: unknown transform "no-such-thing"/],
     ['an unknown key in a Profile', 'functionConfig:\n  apiVersion: kharden.dev/v1alpha1\n  kind: Profile\n  metadata: {name: p}\n  extend: restricted\n', /functionConfig Profile\/p:\d+:\d+: unknown key "extend"/],
     ['an unknown ConfigMap key', configMap({ profiel: 'baseline' }), /unknown data key "profiel" \(known: profile, disable, options.<transform-id>\)/],
-    ['an unknown option in a ConfigMap', configMap({ 'options.set-memory-limits': '{limit: 1Gi}' }), /(^|error: )functionConfig ConfigMap\/function-input data: set-memory-limits: unknown option "limit"/m],
+    ['an unknown option in a ConfigMap', configMap({ 'options.set-memory-limits': '{limit: 1Gi}' }), /(^|error: )functionConfig ConfigMap\/function-input data: set-memory-limits: option limit: unknown option "limit"/m],
     ['options that are not a map', configMap({ 'options.set-memory-limits': '1Gi' }), /data.options.set-memory-limits must be a YAML map/],
     ['a kind kharden does not take', 'functionConfig:\n  apiVersion: example.com/v1\n  kind: Settings\n  metadata: {name: s}\n', /takes a functionConfig of apiVersion kharden.dev\/v1alpha1 kind Profile, or apiVersion v1 kind ConfigMap/],
   ])('%s: exit 2, the message on stderr and as an error result, items echoed unchanged', async (_name, fc, message) => {

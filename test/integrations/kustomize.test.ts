@@ -86,7 +86,7 @@ describe('kubectl kustomize --enable-alpha-plugins with the kharden plugin', () 
     const r = sh('kubectl', ['kustomize', '--enable-alpha-plugins', dir], { KUSTOMIZE_PLUGIN_HOME: installPlugin() });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('kharden: error: profile kustomize plugin config Profile/harden');
-    expect(r.stderr).toContain('option "keep" must be a list, found string');
+    expect(r.stderr).toContain('option keep: must be a list, found string');
     expect(r.stdout).toBe('');
   });
 
