@@ -54,11 +54,32 @@ export function diffToSplices(src: string, doc: Document, before: unknown, after
   return { splices: w.all, notes: w.notes };
 }
 
-/** Applies non-overlapping splices to text (any order given). */
-export function applySplices(text: string, splices: Splice[], offset = 0): string {
+/**
+ * The writer computed a splice it must not apply: outside the text it was given (another
+ * document's slice, or beyond the stream) or overlapping another splice. A bug, never bad input.
+ */
+export class SpliceOutOfPlaceError extends Error {}
+
+/**
+ * Applies non-overlapping splices to `text`, the slice of the stream that starts at `offset`
+ * (splice offsets are stream offsets; any order given; `where` names the slice in errors).
+ * Every splice must lie inside the slice: one outside it would land in a neighbouring document
+ * or be glued to the slice's last line. Throws SpliceOutOfPlaceError otherwise.
+ */
+export function applySplices(text: string, splices: Splice[], offset = 0, where = 'the document'): string {
   // From the end backwards; at one offset, replacements before insertions, and later-created
   // (outer) insertions before earlier (inner) ones, so the inner text ends up first.
   const sorted = [...splices].sort((a, b) => b.start - a.start || b.end - a.end || (b.seq ?? 0) - (a.seq ?? 0));
+  const end = offset + text.length;
+  let floor = end;
+  for (const s of sorted) {
+    if (s.start < offset || s.end > end || s.start > s.end) {
+      throw new SpliceOutOfPlaceError(`the writer placed an edit at offsets ${s.start}–${s.end}, outside the text of ${where} (offsets ${offset}–${end})`);
+    }
+    // Sorted from the end: each splice must end where the ones after it start, or before.
+    if (s.end > floor) throw new SpliceOutOfPlaceError(`the writer placed overlapping edits in ${where}: offsets ${s.start}–${s.end} and another from ${floor}`);
+    floor = s.start;
+  }
   let out = text;
   for (const s of sorted) out = out.slice(0, s.start - offset) + s.text + out.slice(s.end - offset);
   return out;
