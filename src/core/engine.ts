@@ -311,14 +311,14 @@ function writeDocument(stream: StreamInfo, sd: SourceDocument, working: JsonObje
     throw e;
   }
   const slice = stream.text.slice(sd.start, sd.end);
-  const next = applySplices(slice, splices, sd.start);
+  const next = applySplices(slice, splices, sd.start, `${file} document ${sd.index}`);
   // Safety net: the written text must read back as exactly the edited value.
   const check = parseAllDocuments(next, PARSE_OPTIONS);
   const docs = Array.isArray(check) ? check : [];
   const ok = docs.length === 1 && docs[0].errors.length === 0 && readsBackAs(docs[0], working);
   if (!ok) {
     if (process.env.KHARDEN_DEBUG) process.stderr.write(`--- written text ---\n${next}\n--- end ---\n`);
-    throw new Error(`internal error: the edited text of ${file} document ${sd.index} does not read back as the edited value; nothing was written (please report this with the input)`);
+    throw new Error(`the edited text of ${file} document ${sd.index} does not read back as the edited value (please report this with the input)`);
   }
   return next;
 }
