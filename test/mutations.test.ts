@@ -2,9 +2,11 @@
  * Damaged real manifests: files from ../shared/corpus (real and peers) cut, spliced with YAML
  * punctuation, re-indented, in random places; and real workloads with odd values (wrong types,
  * empty collections, shared objects that print as anchors and aliases) put at random places in
- * their pod specs. Whatever comes in, kharden either refuses it with an InputError (exit 2) or
- * hardens it; never another exception, never a Node warning on stderr (the library's warnings are
- * not kharden's messages), and what it hardens is a fixed point.
+ * their pod specs; and empty values (`key:`, `~`, `null`, `{}`, `[]`, what Helm leaves where a
+ * conditional block rendered nothing) at every position of the real corpus's pod specs and at the
+ * end of a document that others follow. Whatever comes in, kharden either refuses it with an
+ * InputError (exit 2) or hardens it; never another exception, never a Node warning on stderr (the
+ * library's warnings are not kharden's messages), and what it hardens is a fixed point.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,8 +19,9 @@ import { InputError } from '../src/core/errors.js';
 import { resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
 import { parseStream, PARSE_OPTIONS } from '../src/yaml/stream.js';
-import { listManifests, SHARED } from './helpers/harness.js';
+import { commentLines, listManifests, SHARED } from './helpers/harness.js';
 import { expectFaithful } from './helpers/fidelity.js';
+import { yieldEvery } from './helpers/yielding.js';
 
 const roots = [path.join(SHARED, 'corpus/real'), path.join(SHARED, 'corpus/peers')].filter((r) => fs.existsSync(r));
 const files = roots.flatMap((r) => listManifests(r)).filter((f) => fs.statSync(f).size < 100_000);
@@ -165,5 +168,201 @@ describe.skipIf(files.length === 0)(files.length ? 'damaged real manifests' : `d
       ),
       { numRuns: 400, seed: 20261201 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Empty values: what Helm renders when a conditional block produces nothing (`volumes:` and the
+// like), spelled every way YAML has, at every position of the real corpus's pod specs, and at the
+// end of a document that other documents follow.
+
+const EMPTY = [
+  { spelled: 'key:', value: null, nullStr: '' },
+  { spelled: 'key: ~', value: null, nullStr: '~' },
+  { spelled: 'key: null', value: null, nullStr: 'null' },
+  { spelled: '{}', value: {}, nullStr: 'null' },
+  { spelled: '[]', value: [], nullStr: 'null' },
+] as const;
+/** Keys whose children are free-form names: one position stands for all of them. */
+const FREE_FORM = new Set(['labels', 'annotations', 'matchLabels', 'nodeSelector', 'data', 'limits', 'requests', 'sysctls']);
+/** Keys an empty one is appended as, in turn: some kharden fills (null is "not set"), one it does not know. */
+const APPENDED = ['securityContext', 'volumes', 'x-empty', 'volumeMounts', 'resources', 'env', 'annotations'];
+const NEXT_DOCUMENTS = ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  mode: production\n', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: next\nspec:\n  containers:\n    - name: app\n      image: example.com/app:1.0\n'];
+const SEPARATORS = [
+  { name: 'no comment', before: '', after: '---\n' },
+  { name: '"# Source:" after ---', before: '', after: '---\n# Source: chart/templates/next.yaml\n' },
+  { name: 'a comment line before ---', before: '# Source: chart/templates/this.yaml\n', after: '---\n' },
+  { name: 'comment lines before and after ---', before: '  # end of the workload\n', after: '---\n# Source: chart/templates/next.yaml\n' },
+];
+
+type Segment = string | number;
+type RealWorkload = { file: string; doc: YAML.Document.Parsed; kind: string };
+
+const realRoot = path.join(SHARED, 'corpus/real');
+const realWorkloads: RealWorkload[] = (fs.existsSync(realRoot) ? listManifests(realRoot) : [])
+  .filter((f) => fs.statSync(f).size < 100_000)
+  .flatMap((file) => {
+    const text = fs.readFileSync(file, 'utf8');
+    const docs = YAML.parseAllDocuments(text, PARSE_OPTIONS);
+    if (!Array.isArray(docs)) return [];
+    return docs.flatMap((doc) => {
+      // Anchors and aliases have their own tests; a shared node would move several positions at once.
+      if (doc.errors.length || /[&*]/.test(text.slice(doc.range[0], doc.range[2]))) return [];
+      const kind = (doc.contents as YAML.YAMLMap | null)?.get?.('kind');
+      return typeof kind === 'string' && /^(Pod|Deployment|StatefulSet|DaemonSet|Job|CronJob|ReplicaSet)$/.test(kind) ? [{ file, doc, kind }] : [];
+    });
+  });
+
+/** A position's name with list indexes and free-form keys folded, so one case stands for its like. */
+function signature(kind: string, at: Segment[]): string {
+  const podAt = kind === 'Pod' ? 1 : kind === 'CronJob' ? 5 : 3;
+  const folded = at.map((s, i) => (typeof s === 'number' ? '#' : FREE_FORM.has(String(at[i - 1])) ? '*' : s));
+  // Past the pod template, a Job's pod spec and a Deployment's are the same position.
+  return at.length > podAt && at[podAt - 1] === 'spec' ? 'pod/' + folded.slice(podAt).join('/') : `${kind}/${folded.join('/')}`;
+}
+
+/** Every value under `spec` (path) and every map under it, the spec itself included. */
+function positionsIn(value: unknown, at: Segment[] = ['spec']): { values: Segment[][]; maps: Segment[][] } {
+  const values: Segment[][] = [];
+  const maps: Segment[][] = [];
+  const walk = (v: unknown, p: Segment[]) => {
+    if (!v || typeof v !== 'object') return;
+    if (!Array.isArray(v)) maps.push(p);
+    for (const [k, child] of Object.entries(v)) {
+      const q = [...p, Array.isArray(v) ? Number(k) : k];
+      values.push(q);
+      walk(child, q);
+    }
+  };
+  walk((value as Record<string, unknown>)?.spec, at);
+  return { values, maps };
+}
+
+/** The workload's text with an empty value at `at` (or a key with one appended to the map at `at`). */
+function withEmpty(w: RealWorkload, how: 'value' | 'append', at: Segment[], empty: (typeof EMPTY)[number], n: number): string | undefined {
+  const doc = w.doc.clone();
+  const node = how === 'value' ? doc.createNode(empty.value) : doc.getIn(at, true);
+  if (how === 'value') doc.setIn(at, node);
+  else {
+    if (!YAML.isMap(node)) return undefined;
+    const key = [...APPENDED.slice(n % APPENDED.length), ...APPENDED].find((k) => !node.has(k))!;
+    node.add(doc.createPair(key, empty.value));
+  }
+  return doc.toString({ nullStr: empty.nullStr, lineWidth: 0 });
+}
+
+/** One case per position signature and spelling, taken in turn from the workloads that have it. */
+function casesAt(pick: (w: RealWorkload) => { how: 'value' | 'append'; at: Segment[] }[]): { w: RealWorkload; how: 'value' | 'append'; at: Segment[]; empty: (typeof EMPTY)[number]; n: number }[] {
+  const bySignature = new Map<string, { w: RealWorkload; how: 'value' | 'append'; at: Segment[] }[]>();
+  for (const w of realWorkloads) {
+    for (const p of pick(w)) {
+      const key = `${p.how} ${signature(w.kind, p.at)}`;
+      if (!bySignature.has(key)) bySignature.set(key, []);
+      bySignature.get(key)!.push({ w, ...p });
+    }
+  }
+  // The smallest few documents that have a position stand for it: what matters is the position.
+  const size = (w: RealWorkload) => w.doc.range[2] - w.doc.range[0];
+  return [...bySignature.values()].flatMap((instances, n) => {
+    const smallest = [...instances].sort((a, b) => size(a.w) - size(b.w)).slice(0, 3);
+    return EMPTY.map((empty, e) => ({ ...smallest[(n + e) % smallest.length], empty, n: n + e }));
+  });
+}
+
+/**
+ * Hardens `text`: refused with an InputError, or hardened to a fixed point with every document and
+ * comment line kept, the last document byte-identical when it needs no edits.
+ */
+function expectRefusedOrFixedPoint(text: string, untouchedTail: string | undefined, tally: { refused: number; hardened: number }): 'refused' | 'hardened' {
+  let result;
+  try {
+    result = hardenText('helm.yaml', text, options);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw new Error(`${(e as Error).message}\n--- input ---\n${text}`);
+    tally.refused++;
+    return 'refused';
+  }
+  tally.hardened++;
+  const label = `input:\n${text}\noutput:\n${result.output}`;
+  if (untouchedTail !== undefined) expect(result.output.endsWith(untouchedTail), label).toBe(true);
+  const kept = new Set(commentLines(result.output));
+  for (const c of commentLines(text)) expect(kept.has(c), `comment lost: ${c}\n${label}`).toBe(true);
+  const again = hardenText('helm.yaml', result.output, options);
+  expect(again.output, label).toBe(result.output);
+  expect(again.documents, label).toBe(result.documents);
+  return 'hardened';
+}
+
+describe.skipIf(realWorkloads.length === 0)(realWorkloads.length ? 'empty values in real pod specs' : `empty values in real pod specs: SKIPPED because ${realRoot} is absent`, () => {
+  test('at every position (each spelling, a document after it): refused with an InputError or hardened to a fixed point', async () => {
+    const cases = casesAt((w) => {
+      const { values, maps } = positionsIn(w.doc.toJS());
+      return [...values.map((at) => ({ how: 'value' as const, at })), ...maps.map((at) => ({ how: 'append' as const, at }))];
+    });
+    const tally = { refused: 0, hardened: 0 };
+    const appendedUnknown = { refused: 0, hardened: 0 };
+    const pause = yieldEvery();
+    for (const c of cases) {
+      await pause();
+      const text = withEmpty(c.w, c.how, c.at, c.empty, c.n);
+      if (text === undefined) continue;
+      const next = `---\n${NEXT_DOCUMENTS[0]}`;
+      const outcome = expectRefusedOrFixedPoint(text + next, next, tally);
+      if (c.how === 'append' && text.includes('x-empty:')) appendedUnknown[outcome]++;
+    }
+    expect(cases.length).toBeGreaterThan(3000);
+    // Both outcomes are exercised; a key kharden does not know is never a reason to refuse.
+    expect(tally.refused).toBeGreaterThan(100);
+    expect(tally.hardened).toBeGreaterThan(1000);
+    expect(appendedUnknown.hardened).toBeGreaterThan(50);
+    expect(appendedUnknown.refused).toBe(0);
+  });
+
+  test('at the end of a document that others follow (comment lines around ---, CRLF too): refused with an InputError or hardened to a fixed point', async () => {
+    // The maps that end where the document ends: the root, its last value, that one's last value…
+    const tailMaps = (w: RealWorkload): Segment[][] => {
+      const out: Segment[][] = [];
+      let node: unknown = w.doc.contents;
+      const at: Segment[] = [];
+      while (YAML.isMap(node) || YAML.isSeq(node)) {
+        if (YAML.isMap(node) && !node.flow) out.push([...at]);
+        if (node.flow || node.items.length === 0) break;
+        const last = node.items.length - 1;
+        at.push(YAML.isMap(node) ? String((node.items[last].key as YAML.Scalar).value) : last);
+        node = YAML.isMap(node) ? node.items[last].value : node.items[last];
+      }
+      return out;
+    };
+    const cases = casesAt((w) =>
+      tailMaps(w).flatMap((at) => {
+        const map = w.doc.getIn(at, true) as YAML.YAMLMap;
+        const lastKey = String((map.items[map.items.length - 1].key as YAML.Scalar).value);
+        return [{ how: 'append' as const, at }, { how: 'value' as const, at: [...at, lastKey] }];
+      }),
+    );
+    const tally = { refused: 0, hardened: 0 };
+    const helmShape = { refused: 0, hardened: 0 };
+    const variants = new Set<string>();
+    const pause = yieldEvery();
+    for (const c of cases) {
+      const text = withEmpty(c.w, c.how, c.at, c.empty, c.n);
+      if (text === undefined) continue;
+      // Separators, line endings and the document after take turns, so each meets every spelling.
+      await pause();
+      const sep = SEPARATORS[c.n % SEPARATORS.length];
+      const nextDoc = NEXT_DOCUMENTS[Math.floor(c.n / SEPARATORS.length) % NEXT_DOCUMENTS.length];
+      const crlf = Math.floor(c.n / (SEPARATORS.length * NEXT_DOCUMENTS.length)) % 2 === 1;
+      const eol = (t: string) => (crlf ? t.replace(/\n/g, '\r\n') : t);
+      const untouched = nextDoc === NEXT_DOCUMENTS[0] ? eol(sep.after + nextDoc) : undefined;
+      const outcome = expectRefusedOrFixedPoint(eol(text + sep.before + sep.after + nextDoc), untouched, tally);
+      variants.add(`${sep.name} ${crlf} ${c.empty.spelled}`);
+      if (c.how === 'append' && text.includes('x-empty:')) helmShape[outcome]++;
+    }
+    expect(variants.size).toBe(SEPARATORS.length * 2 * EMPTY.length);
+    expect(cases.length).toBeGreaterThan(50);
+    expect(tally.hardened).toBeGreaterThan(500);
+    // Exactly the shape Helm emits: a key nobody fills, empty, last in the document.
+    expect(helmShape.hardened).toBeGreaterThan(50);
+    expect(helmShape.refused).toBe(0);
   });
 });

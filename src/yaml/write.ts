@@ -73,7 +73,7 @@ export function applySplices(text: string, splices: Splice[], offset = 0, where 
   const end = offset + text.length;
   let floor = end;
   for (const s of sorted) {
-    if (s.start < offset || s.end > end || s.start > s.end) {
+    if (!Number.isInteger(s.start) || !Number.isInteger(s.end) || s.start < offset || s.end > end || s.start > s.end) {
       throw new SpliceOutOfPlaceError(`the writer placed an edit at offsets ${s.start}–${s.end}, outside the text of ${where} (offsets ${offset}–${end})`);
     }
     // Sorted from the end: each splice must end where the ones after it start, or before.
@@ -331,7 +331,8 @@ class Writer {
         return;
       }
       const last = items[items.length - 1];
-      const end = this.contentEnd(last.value as Node | null) ?? (last.key as Node).range![1];
+      // After the last value, or after the colon of an empty one (`{"limits": }`).
+      const end = this.pairEnd(last);
       const multiline = this.src.slice(map.range![0], (last.key as Node).range![0]).includes('\n');
       let text = '';
       for (const [k, v] of entries) {
@@ -402,7 +403,8 @@ class Writer {
     const dash = dashBefore(this.src, seq.items[0] as Node);
     if (dash < 0) throw new UnsupportedEditError(`cannot find the sequence at ${place.path}`);
     const col = column(this.src, dash);
-    const lastEnd = this.contentEnd(seq.items[seq.items.length - 1] as Node) ?? dash + 1;
+    // An empty last item (`- ` or `-`) ends at its own dash, not at the first item's.
+    const lastEnd = this.contentEnd(seq as Node) ?? dash + 1;
     this.splices.push(this.insertLinesAt(this.afterLine(lastEnd), this.renderItemsBlock(items, col)));
   }
 
