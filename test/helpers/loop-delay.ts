@@ -1,0 +1,19 @@
+/**
+ * Setup file: with KHARDEN_TEST_LOOP_DELAY=<file>, appends one line per test file to <file>: the
+ * longest time the worker's event loop was held (a test or hook that never yields). Vitest's RPC
+ * with the worker times out at 60 s; this shows how far each file stays from that. Off by default.
+ */
+import * as fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, expect } from 'vitest';
+
+const out = process.env.KHARDEN_TEST_LOOP_DELAY;
+if (out) {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  afterAll(() => {
+    delay.disable();
+    const ms = (ns: number) => Math.round(ns / 1e6);
+    fs.appendFileSync(out, `${ms(delay.max)} ms longest, p99 ${ms(delay.percentile(99))} ms  ${expect.getState().testPath ?? '?'}\n`);
+  });
+}
