@@ -6,6 +6,8 @@
  * Tuned for CI: two cores, possibly loaded by other work.
  */
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer } from 'vitest/node';
+import type { TestSpecification } from 'vitest/node';
 
 const CLI = ['test/cli/**/*.test.ts', 'test/bad-input/**/*.test.ts'];
 const SWEEPS = [
@@ -15,6 +17,18 @@ const SWEEPS = [
   'test/pss/corpus-levels.test.ts',
   'test/pss/harden-psa-fixtures.test.ts',
 ];
+
+/**
+ * The cli and sweeps files first. Vitest orders files by their last duration, which a clean clone
+ * (CI) does not have; then it goes by file size, and a short file that sweeps the whole corpus
+ * would start last and run alone at the end.
+ */
+class HeavyFirst extends BaseSequencer {
+  async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const heavy = (f: TestSpecification) => (f.project.name === 'unit' ? 0 : 1);
+    return (await super.sort(files)).sort((a, b) => heavy(b) - heavy(a));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -33,6 +47,7 @@ export default defineConfig({
     // vitest's RPC in time; the first setup file does it between tests, the second measures it
     // (KHARDEN_TEST_LOOP_DELAY=<file>).
     setupFiles: ['test/helpers/yield-between-tests.ts', 'test/helpers/loop-delay.ts'],
+    sequence: { sequencer: HeavyFirst },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...CLI, ...SWEEPS] } },
       { extends: true, test: { name: 'cli', include: CLI } },

@@ -234,8 +234,15 @@ type Segment = string | number;
 function signature(kind: string, at: Segment[]): string {
   const podAt = kind === 'Pod' ? 1 : kind === 'CronJob' ? 5 : 3;
   const folded = at.map((s, i) => (typeof s === 'number' ? '#' : FREE_FORM.has(String(at[i - 1])) ? '*' : s));
-  // Past the pod template, a Job's pod spec and a Deployment's are the same position.
-  return at.length > podAt && at[podAt - 1] === 'spec' ? 'pod/' + folded.slice(podAt).join('/') : `${kind}/${folded.join('/')}`;
+  // Past the pod template, a Job's pod spec and a Deployment's are the same position, and an
+  // init container is a container (the same transforms edit both, the same way).
+  if (at.length > podAt && at[podAt - 1] === 'spec') {
+    const inPod = folded.slice(podAt);
+    if (inPod[0] === 'initContainers' || inPod[0] === 'ephemeralContainers') inPod[0] = 'containers';
+    return 'pod/' + inPod.join('/');
+  }
+  // Around the pod template (selector, strategy, volumeClaimTemplates…), workload kinds agree.
+  return `workload/${folded.join('/')}`;
 }
 
 /** Every value under `spec` (path) and every map under it, the spec itself included. */
@@ -334,10 +341,10 @@ describe.skipIf(!haveReal)(haveReal ? 'empty values in real pod specs' : `empty 
       const outcome = expectRefusedOrFixedPoint(text + next, next, tally);
       if (c.how === 'append' && text.includes('x-empty:')) appendedUnknown[outcome]++;
     }
-    expect(cases.length).toBeGreaterThan(2400);
+    expect(cases.length).toBeGreaterThan(1800);
     // Both outcomes are exercised; a key kharden does not know is never a reason to refuse.
-    expect(tally.refused).toBeGreaterThan(50);
-    expect(tally.hardened).toBeGreaterThan(1000);
+    expect(tally.refused).toBeGreaterThan(30);
+    expect(tally.hardened).toBeGreaterThan(1500);
     expect(appendedUnknown.hardened).toBeGreaterThan(50);
     expect(appendedUnknown.refused).toBe(0);
   });
@@ -386,10 +393,10 @@ describe.skipIf(!haveReal)(haveReal ? 'empty values in real pod specs' : `empty 
       if (c.how === 'append' && text.includes('x-empty:')) helmShape[outcome]++;
     }
     expect(variants.size).toBe(SEPARATORS.length * 2 * EMPTY.length);
-    expect(cases.length).toBeGreaterThan(50);
+    expect(cases.length).toBeGreaterThan(500);
     expect(tally.hardened).toBeGreaterThan(500);
     // Exactly the shape Helm emits: a key nobody fills, empty, last in the document.
-    expect(helmShape.hardened).toBeGreaterThan(50);
+    expect(helmShape.hardened).toBeGreaterThan(20);
     expect(helmShape.refused).toBe(0);
   });
 });
