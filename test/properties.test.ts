@@ -12,6 +12,7 @@ import { hardenOptionsOf, resolveProfile } from '../src/profiles/resolve.js';
 import { loadProfileFile } from '../src/io/profiles.js';
 import { commentLines } from './helpers/harness.js';
 import { RANK } from './helpers/levels.js';
+import { yieldEvery } from './helpers/yielding.js';
 import { evaluatePod } from '../src/pss/index.js';
 import { getAt } from '../src/lib/pointer.js';
 
@@ -77,10 +78,12 @@ beforeAll(async () => {
 });
 
 describe('properties of hardening generated workloads', () => {
-  test('idempotent, comment-preserving, edits only inside pod templates, output reads back', () => {
+  test('idempotent, comment-preserving, edits only inside pod templates, output reads back', async () => {
     let edited = 0;
-    fc.assert(
-      fc.property(workload, style, (w, s) => {
+    const pause = yieldEvery();
+    await fc.assert(
+      fc.asyncProperty(workload, style, async (w, s) => {
+        await pause();
         const text = render(w, s);
         const r = hardenText('gen.yaml', text, options);
         if (r.edits.length) edited++;

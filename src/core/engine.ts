@@ -794,17 +794,14 @@ function writeDocument(
     if (e instanceof UnsupportedEditError) throw new InputError({ file, document: index, line: lineOf('') }, `cannot apply the edits without reformatting: ${e.message}`);
     throw e;
   }
-  for (const s of splices) {
-    if (s.start < start || s.end > end) throw new Error(`an edit of ${file} document ${index} would be written outside the document; nothing was written (please report this with the input)`);
-  }
-  const next = applySplices(src.slice(start, end), splices, start);
+  const next = applySplices(src.slice(start, end), splices, start, `${file} document ${index}`);
   // Safety net: the written text must read back as exactly the edited value.
   const check = parseAllDocuments(next, PARSE_OPTIONS);
   const docs = Array.isArray(check) ? check : [];
   const ok = docs.length === 1 && docs[0].errors.length === 0 && readsBackAs(docs[0], after);
   if (!ok) {
     if (process.env.KHARDEN_DEBUG) process.stderr.write(`--- written text ---\n${next}\n--- end ---\n`);
-    throw new Error(`the edited text of ${file} document ${index} does not read back as the edited value; nothing was written (please report this with the input)`);
+    throw new Error(`the edited text of ${file} document ${index} does not read back as the edited value (please report this with the input)`);
   }
   return { text: next, readBack: docs[0] as Document.Parsed, notes };
 }

@@ -26,7 +26,11 @@ export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
 export interface SourceDocument {
   index: number;
-  /** Slice of the stream text this document owns: [start, end). Slices partition the text. */
+  /**
+   * Slice of the stream text this document owns: [start, end). Slices partition the text and own
+   * whole lines: every slice but the last ends just after a line break, so text the writer adds
+   * after a document's last line stays inside that document.
+   */
   start: number;
   end: number;
   doc: Document.Parsed;
@@ -122,7 +126,7 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
     for (const doc of composer.compose(parser.parse(text))) {
       check(doc as Document.Parsed, index);
       if (pending) {
-        const end = pending.doc.range[2];
+        const end = lineBoundaryAfter(text, pending.doc.range[2], (doc as Document.Parsed).range[0]);
         yield finish(pending, end);
         start = end;
       }
@@ -157,6 +161,19 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
     return read.value;
   }
   return { file, text, eol: detectEol(text), documents, lineCol: lineColOf };
+}
+
+/**
+ * Where a document's slice ends: the end of the line its range ends on. The library ends a
+ * document's range right after its last token, which is mid-line when the last value is empty
+ * (`volumes:`) or a comment ends the document; the rest of that line (its line break) belongs to
+ * the same document, not to the next one. The next document's own start is the upper bound (it
+ * starts on a later line in any stream that parsed).
+ */
+export function lineBoundaryAfter(text: string, rangeEnd: number, nextStart: number): number {
+  if (rangeEnd === 0 || text[rangeEnd - 1] === '\n') return rangeEnd;
+  const nl = text.indexOf('\n', rangeEnd);
+  return Math.min(nl < 0 ? text.length : nl + 1, Math.max(rangeEnd, nextStart));
 }
 
 /**

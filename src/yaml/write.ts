@@ -54,18 +54,35 @@ export function diffToSplices(src: string, doc: Document, before: unknown, after
   return { splices: w.all, notes: w.notes };
 }
 
-/** Applies non-overlapping splices to text (any order given), in one pass: linear in the text and the splices. */
-export function applySplices(text: string, splices: Splice[], offset = 0): string {
+/**
+ * The writer computed a splice it must not apply: outside the text it was given (another
+ * document's slice, or beyond the stream) or overlapping another splice. A bug, never bad input.
+ */
+export class SpliceOutOfPlaceError extends Error {}
+
+/**
+ * Applies non-overlapping splices to `text`, the slice of the stream that starts at `offset`
+ * (splice offsets are stream offsets; any order given; `where` names the slice in errors), in one
+ * pass: linear in the text and the splices. Every splice must lie inside the slice: one outside it
+ * would land in a neighbouring document or be glued to the slice's last line. Throws
+ * SpliceOutOfPlaceError otherwise.
+ */
+export function applySplices(text: string, splices: Splice[], offset = 0, where = 'the document'): string {
   // At one offset, insertions before a replacement, and earlier-created (inner) insertions before
   // later (outer) ones, so the inner text ends up first.
   const sorted = [...splices].sort((a, b) => a.start - b.start || a.end - b.end || (a.seq ?? 0) - (b.seq ?? 0));
+  const end = offset + text.length;
   const parts: string[] = [];
   let cursor = 0;
   for (const s of sorted) {
+    if (!Number.isInteger(s.start) || !Number.isInteger(s.end) || s.start < offset || s.end > end || s.start > s.end) {
+      throw new SpliceOutOfPlaceError(`the writer placed an edit at offsets ${s.start}–${s.end}, outside the text of ${where} (offsets ${offset}–${end})`);
+    }
     const start = s.start - offset;
+    if (start < cursor) throw new SpliceOutOfPlaceError(`the writer placed overlapping edits in ${where}: offsets ${s.start}–${s.end} and another up to ${cursor + offset}`);
     if (start > cursor) parts.push(text.slice(cursor, start));
     parts.push(s.text);
-    cursor = Math.max(cursor, s.end - offset);
+    cursor = s.end - offset;
   }
   parts.push(text.slice(cursor));
   return parts.join('');
@@ -317,7 +334,8 @@ class Writer {
         return;
       }
       const last = items[items.length - 1];
-      const end = this.contentEnd(last.value as Node | null) ?? (last.key as Node).range![1];
+      // After the last value, or after the colon of an empty one (`{"limits": }`).
+      const end = this.pairEnd(last);
       const multiline = this.src.slice(map.range![0], (last.key as Node).range![0]).includes('\n');
       let text = '';
       for (const [k, v] of entries) {
@@ -388,7 +406,8 @@ class Writer {
     const dash = dashBefore(this.src, seq.items[0] as Node);
     if (dash < 0) throw new UnsupportedEditError(`cannot find the sequence at ${place.path}`);
     const col = column(this.src, dash);
-    const lastEnd = this.contentEnd(seq.items[seq.items.length - 1] as Node) ?? dash + 1;
+    // An empty last item (`- ` or `-`) ends at its own dash, not at the first item's.
+    const lastEnd = this.contentEnd(seq as Node) ?? dash + 1;
     this.splices.push(this.insertLinesAt(this.afterLine(lastEnd), this.renderItemsBlock(items, col)));
   }
 

@@ -32,10 +32,10 @@ describe.skipIf(!present)(present ? 'peer tools\' fixtures' : `peer fixtures: SK
     expect(files.length).toBeGreaterThan(800);
   });
 
-  test.each(files.map((f) => [path.relative(ROOT, f), f]))('%s', (_name, file) => {
+  test.each(files.map((f) => [path.relative(ROOT, f), f]))('%s', async (_name, file) => {
     const input = decodeInput(fs.readFileSync(file), file);
     const result = hardenText(file, input, options);
-    expectFaithful(file, input, result, options);
+    await expectFaithful(file, input, result, options);
     for (const { workload: w, before, after } of levelsFromText(result)) {
       expect(RANK[after], `${w.resource.kind}/${w.resource.name}: ${before} → ${after}`).toBeGreaterThanOrEqual(RANK[before]);
     }

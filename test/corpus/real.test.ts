@@ -60,7 +60,7 @@ describe.skipIf(!present)('real-world corpus', () => {
     for (const f of Object.keys(INVALID)) expect(fs.existsSync(path.join(ROOT, f)), f).toBe(true);
   });
 
-  test.each(files.map((f) => [rel(f), f]))('%s', (name, file) => {
+  test.each(files.map((f) => [rel(f), f]))('%s', async (name, file) => {
     const bytes = fs.readFileSync(file);
     const invalid = INVALID[name];
     if (invalid) {
@@ -77,6 +77,6 @@ describe.skipIf(!present)('real-world corpus', () => {
       return;
     }
     const input = decodeInput(bytes, file);
-    expectFaithful(file, input, hardenText(file, input, options), options);
+    await expectFaithful(file, input, hardenText(file, input, options), options);
   });
 });

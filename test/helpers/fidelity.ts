@@ -13,6 +13,7 @@ import type { FileResult, HardenOptions } from '../../src/core/engine.js';
 import { parseStream } from '../../src/yaml/stream.js';
 import { parsePointer } from '../../src/lib/pointer.js';
 import { commentLines } from './harness.js';
+import { turn, yieldEvery } from './yielding.js';
 
 function nodeAt(doc: ReturnType<typeof parseAllDocuments>[number], pointer: string): Node | null {
   let node = doc.contents as Node | null;
@@ -43,9 +44,14 @@ function lineSpan(doc: ReturnType<typeof parseAllDocuments>[number], lc: LineCou
   return [lc.linePos(start ?? node.range[0]).line, lc.linePos(Math.max(node.range[0], node.range[1] - 1)).line];
 }
 
-export function expectFaithful(file: string, input: string, result: FileResult, options: HardenOptions): void {
+export async function expectFaithful(file: string, input: string, result: FileResult, options: HardenOptions): Promise<void> {
+  // A large file (2 MB, hundreds of documents) takes seconds to check: hand the event loop back
+  // between the steps and between documents.
+  const pause = yieldEvery();
+  await turn();
   // Output parses, with the same number of documents.
   const inStream = parseStream(input, file);
+  await turn();
   const outStream = parseStream(result.output, file);
   expect(outStream.documents.length).toBe(inStream.documents.length);
   // Comments survive.
@@ -53,12 +59,13 @@ export function expectFaithful(file: string, input: string, result: FileResult, 
   for (const c of commentLines(input)) expect(outComments.has(c), `comment lost: ${c}`).toBe(true);
   // Untouched documents are byte-identical; edited ones lose only lines of edited values.
   const editedDocs = new Set(result.edits.map((e) => e.document));
-  inStream.documents.forEach((d, i) => {
+  for (const [i, d] of inStream.documents.entries()) {
+    await pause();
     const before = input.slice(d.start, d.end);
     const after = result.output.slice(outStream.documents[i].start, outStream.documents[i].end);
     if (!editedDocs.has(i)) {
       expect(after, `document ${i} has no edits, so it must be byte-identical`).toBe(before);
-      return;
+      continue;
     }
     const lc = new LineCounter();
     const [doc] = parseAllDocuments(before, { version: '1.1', lineCounter: lc }) as any[];
@@ -108,7 +115,8 @@ export function expectFaithful(file: string, input: string, result: FileResult, 
       }
       if (!part.added) line += n;
     }
-  });
+  }
+  await turn();
   // Idempotent.
   const again = hardenText(file, result.output, options);
   expect(again.output).toBe(result.output);

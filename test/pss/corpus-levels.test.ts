@@ -20,6 +20,7 @@ import { listManifests, SHARED } from '../helpers/harness.js';
 import { checksNamedBy, UNFIXABLE } from '../helpers/unfixable.js';
 import { levelsFromText } from '../helpers/levels.js';
 import { checksNamedBy } from '../helpers/unfixable.js';
+import { yieldEvery } from '../helpers/yielding.js';
 
 const ROOT = path.join(SHARED, 'corpus/real');
 const present = fs.existsSync(ROOT);
@@ -31,7 +32,9 @@ const results: FileResult[] = [];
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
   options = { ...hardenOptionsOf(p), freezeTargets: true };
+  const pause = yieldEvery();
   for (const f of present ? listManifests(ROOT) : []) {
+    await pause();
     try {
       results.push(hardenText(f, decodeInput(fs.readFileSync(f), f), options));
     } catch (e) {
@@ -41,12 +44,14 @@ beforeAll(async () => {
 });
 
 describe.skipIf(!present)('Pod Security levels over the real corpus', () => {
-  test('every workload reaches restricted or carries an unfixable finding for what still fails (node agents: a nodeAgent finding for what they keep)', () => {
+  test('every workload reaches restricted or carries an unfixable finding for what still fails (node agents: a nodeAgent finding for what they keep)', async () => {
     let workloads = 0;
     let restricted = 0;
     let agents = 0;
     const problems: string[] = [];
+    const pause = yieldEvery();
     for (const r of results) {
+      await pause();
       const out = parseStream(r.output, r.file);
       for (const w of r.workloads) {
         workloads++;
@@ -88,10 +93,12 @@ describe.skipIf(!present)('Pod Security levels over the real corpus', () => {
     expect(edits).toBeGreaterThan(1000);
   });
 
-  test("the report's before/after levels agree with the evaluator", () => {
+  test("the report's before/after levels agree with the evaluator", async () => {
     const report = buildReport(results, { version: 'test', profile: 'restricted', pss: summarizePss });
     let checked = 0;
+    const pause = yieldEvery();
     for (const r of results) {
+      await pause();
       for (const { workload: w, before, after } of levelsFromText(r)) {
         const res = report.resources.find((x) => x.file === r.file && x.document === w.document && x.path === w.resource.path);
         expect(res?.pss).toBeDefined();

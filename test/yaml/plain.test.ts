@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { NOT_PLAIN, plainValueOf } from '../../src/yaml/plain.js';
 import { PARSE_OPTIONS } from '../../src/yaml/stream.js';
 import { listManifests, SHARED } from '../helpers/harness.js';
+import { yieldEvery } from '../helpers/yielding.js';
 
 const docsOf = (text: string) => {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
@@ -61,10 +62,12 @@ describe('plainValueOf', () => {
 
   const corpus = path.join(SHARED, 'corpus/real');
   const haveCorpus = fs.existsSync(corpus);
-  test.skipIf(!haveCorpus)(haveCorpus ? 'agrees with toJS on every document of the real corpus' : `real corpus: SKIPPED because ${corpus} is absent`, () => {
+  test.skipIf(!haveCorpus)(haveCorpus ? 'agrees with toJS on every document of the real corpus' : `real corpus: SKIPPED because ${corpus} is absent`, async () => {
     const files = listManifests(corpus);
     let plain = 0;
+    const pause = yieldEvery();
     for (const f of files) {
+      await pause();
       const text = fs.readFileSync(f, 'utf8');
       if (agrees(text) === 'plain') plain++;
     }
