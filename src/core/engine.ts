@@ -17,7 +17,7 @@ import type { ParsedStream, SourceDocument } from '../yaml/stream.js';
 
 type StreamInfo = Omit<ParsedStream, 'documents'>;
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
-import { offsetOf } from '../yaml/locate.js';
+import { keyOffsetOf, offsetOf } from '../yaml/locate.js';
 import { describeType } from './ensure.js';
 
 /** One link of the chain, with its options already merged over the transform's defaults. */
@@ -59,7 +59,7 @@ export interface AppliedEdit {
   previous?: Json;
   value?: Json;
   reason: string;
-  /** 1-based line in the input where the edited value (or its nearest parent) starts. */
+  /** 1-based line in the input of the edited key (a list item: its start), or of its nearest existing parent's (src/yaml/locate.ts keyOffsetOf). */
   line: number;
 }
 
@@ -191,7 +191,7 @@ function hardenDocument(
     return undefined;
   }
   const working = cloneJson(original) as JsonObject;
-  const lineOfPath = (path: string) => stream.lineCol(offsetOf(sd.doc, path)).line;
+  const lineOfPath = (path: string) => stream.lineCol(keyOffsetOf(sd.doc, path)).line;
   const docEdits: AppliedEdit[] = [];
 
   const resourcePlans = resources.map((r) => {
@@ -305,7 +305,7 @@ function writeDocument(stream: StreamInfo, sd: SourceDocument, working: JsonObje
   try {
     const out = diffToSplices(stream.text, sd.doc, sd.value, working, style);
     splices = out.splices;
-    for (const n of out.notes) findings.push({ transform: 'kharden', file, document: sd.index, code: 'aliasExpanded', severity: 'warning', message: n.message, path: n.path, line: stream.lineCol(offsetOf(sd.doc, n.path)).line });
+    for (const n of out.notes) findings.push({ transform: 'kharden', file, document: sd.index, code: 'aliasExpanded', severity: 'warning', message: n.message, path: n.path, line: stream.lineCol(keyOffsetOf(sd.doc, n.path)).line });
   } catch (e) {
     if (e instanceof UnsupportedEditError) throw new InputError({ file, document: sd.index, ...stream.lineCol(sd.doc.range[0]) }, `cannot apply the edits without reformatting: ${e.message}`);
     throw e;
