@@ -25,11 +25,22 @@ export interface ReportResource {
   pss?: PssSummary;
 }
 
+/** A transform of the profile's chain, as the reports that explain rules need it (SARIF `rules`). */
+export interface ReportTransform {
+  id: string;
+  summary: string;
+  reason: string;
+  docs: string;
+}
+
 export interface Report {
   tool: 'kharden';
   version: string;
   profile: string;
-  files: { file: string; changed: boolean; documents: number }[];
+  /** The transforms the profile ran, in order (absent when the caller did not pass them). */
+  transforms?: ReportTransform[];
+  /** `diff`: unified diff of input → output, only for a changed file and only when asked for (`diffs`). */
+  files: { file: string; changed: boolean; documents: number; diff?: string }[];
   resources: ReportResource[];
   /** Findings that are not about one resource (documents that are not Kubernetes objects). */
   findings: { file: string; document: number; code: string; severity: Severity; message: string; line?: number }[];
@@ -48,7 +59,20 @@ export type PssEvaluator = (w: WorkloadRecord) => PssSummary | undefined;
 
 const resKey = (file: string, doc: number, r: ResourceInfo) => `${file}\u0000${doc}\u0000${r.path}`;
 
-export function buildReport(results: FileResult[], meta: { version: string; profile: string; pss?: PssEvaluator }): Report {
+export interface BuildOptions {
+  version: string;
+  profile: string;
+  pss?: PssEvaluator;
+  transforms?: ReportTransform[];
+  /**
+   * Give each changed file its unified diff (the HTML report shows it), made by this function
+   * (src/report/diff.ts `unifiedDiff`); absent by default so the JSON report stays small, and so a run
+   * that needs no diff does not load the `diff` package (30 ms of start-up).
+   */
+  diff?: (file: string, input: string, output: string) => string;
+}
+
+export function buildReport(results: FileResult[], meta: BuildOptions): Report {
   const resources = new Map<string, ReportResource>();
   const get = (file: string, doc: number, r: ResourceInfo): ReportResource => {
     const k = resKey(file, doc, r);
@@ -84,7 +108,8 @@ export function buildReport(results: FileResult[], meta: { version: string; prof
     tool: 'kharden',
     version: meta.version,
     profile: meta.profile,
-    files: results.map((r) => ({ file: r.file, changed: r.changed, documents: r.documents })),
+    ...(meta.transforms ? { transforms: meta.transforms.map(({ id, summary, reason, docs }) => ({ id, summary, reason, docs })) } : {}),
+    files: results.map((r) => ({ file: r.file, changed: r.changed, documents: r.documents, ...(meta.diff && r.changed ? { diff: meta.diff(r.file, r.input, r.output) } : {}) })),
     resources: list,
     findings: loose,
     totals,
