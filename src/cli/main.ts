@@ -13,8 +13,10 @@ import { resolveProfile } from '../profiles/resolve.js';
 import { loadProfileFile, packageRoot } from '../io/profiles.js';
 import { collectInputs, isInside, readInput, readStdin, writeAllOrNothing } from '../io/files.js';
 import type { InputFile, PlannedWrite } from '../io/files.js';
-import { buildReport, renderJson, renderText } from '../report/build.js';
+import { buildReport } from '../report/build.js';
 import type { PssEvaluator } from '../report/build.js';
+import { chainInfo, planReports, reportsNeedDiffs, writeReports } from './reports.js';
+import { colorAllowed, paint, progressAllowed } from './terminal.js';
 
 export const EXIT = { ok: 0, changes: 1, bad: 2, internal: 3 } as const;
 
@@ -24,9 +26,12 @@ interface CliOptions {
   inPlace?: boolean;
   check?: boolean;
   diff?: boolean;
-  report?: string;
+  report: string[];
+  reportFormat?: string;
+  sarifEdits?: boolean;
   quiet?: boolean;
   progress?: boolean;
+  color?: boolean;
 }
 
 function version(): string {
@@ -48,9 +53,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('-i, --in-place', 'rewrite the input files')
     .option('--check', 'write nothing; exit 1 if anything would change')
     .option('--diff', 'print a unified diff of what would change instead of the YAML')
-    .option('--report <file>', 'write the change report: FILE.json for JSON, "-" for text on stderr, else text')
+    .option('--report <file>', 'write the change report (repeatable); format from the extension: .json, .sarif, .md, .html, .txt; "-" for stderr', (v: string, all: string[]) => [...all, v], [])
+    .option('--report-format <format>', 'format for a --report path without a known extension: text, json, sarif, markdown, html')
+    .option('--sarif-edits', 'SARIF report: also one note per applied edit, at its line in the hardened file')
     .option('-q, --quiet', 'no warnings or summary on stderr')
-    .option('--no-progress', 'no progress bar on a terminal')
+    .option('--no-progress', 'no progress bar on a terminal (never drawn when stderr is not one, or in CI)')
+    .option('--no-color', 'no colours on stderr (also NO_COLOR=1; never when stderr is not a terminal)')
     .version(version())
     .addHelpText(
       'after',
@@ -106,11 +114,12 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   if (args.includes('-') && args.length > 1) throw new UsageError('"-" (stdin) cannot be mixed with paths');
   if (useStdin && args.length === 0 && process.stdin.isTTY) throw new UsageError('no input: give files or directories, or pipe YAML into stdin');
   if (useStdin && opts.inPlace) throw new UsageError('--in-place needs files, not stdin');
+  const reports = planReports(opts.report, opts.reportFormat);
 
   const profile = await resolveProfile(opts.profile, loadProfileFile);
   const hardenOptions: HardenOptions = { chain: profile.chain, podTemplateLocations: profile.podTemplateLocations };
   const warn = (msg: string) => {
-    if (!opts.quiet) process.stderr.write(`kharden: warning: ${msg}\n`);
+    if (!opts.quiet) process.stderr.write(`kharden: ${paint(colorAllowed(process.stderr, process.env, opts), 'warning', 'warning')}: ${msg}\n`);
   };
 
   let inputs: InputFile[];
@@ -134,7 +143,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
     inputs = walked.files;
   }
 
-  const progress = makeProgress(inputs.length, !opts.quiet && opts.progress !== false && !!process.stderr.isTTY && inputs.length > 1);
+  const progress = makeProgress(inputs.length, progressAllowed(process.stderr, process.env, opts) && inputs.length > 1);
   const results: FileResult[] = [];
   // Every file is read before anything is refused, so one run names every bad file, not just the first.
   const refused: InputError[] = [];
@@ -158,12 +167,10 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   for (const r of results) for (const f of r.findings) if (!f.resource && f.severity === 'warning') warn(`${r.file}${f.line ? `:${f.line}` : ''} (document ${f.document}): ${f.message}`);
 
   const pss = await loadPss();
-  const report = buildReport(results, { version: version(), profile: profile.name, pss });
-  if (opts.report) {
-    const body = opts.report.endsWith('.json') ? renderJson(report) : renderText(report);
-    if (opts.report === '-') process.stderr.write(body);
-    else writeAllOrNothing([{ target: opts.report, text: body }]);
-  }
+  const diff = reportsNeedDiffs(reports) ? (await import('../report/diff.js')).unifiedDiff : undefined;
+  const report = buildReport(results, { version: version(), profile: profile.name, pss, transforms: chainInfo(profile.chain), diff });
+  const outputFiles = opts.inPlace || opts.output ? Object.fromEntries(inputs.map((i) => [i.file, opts.output ? path.join(opts.output, i.relative) : i.file])) : undefined;
+  writeReports(reports, report, { sarifEdits: opts.sarifEdits, outputFiles });
 
   const anyChange = results.some((r) => r.changed);
   if (opts.diff) {
@@ -242,8 +249,10 @@ function summary(report: ReturnType<typeof buildReport>, opts: CliOptions, resul
   const t = report.totals;
   const verb = opts.check ? 'would change' : opts.inPlace ? 'rewritten' : 'changed';
   const where = opts.output ? ` → ${opts.output}` : '';
+  const color = colorAllowed(process.stderr, process.env, opts);
+  const count = (s: 'error' | 'warning' | 'info') => (t.findings[s] ? paint(color, s, `${t.findings[s]} ${s}`) : `0 ${s}`);
   process.stderr.write(
-    `kharden: ${t.files} file(s), ${t.filesChanged} ${verb}${where}; ${t.resourcesChanged} resource(s) hardened with ${t.edits} edit(s); findings: ${t.findings.error} error, ${t.findings.warning} warning, ${t.findings.info} info\n`,
+    `kharden: ${t.files} file(s), ${t.filesChanged} ${verb}${where}; ${t.resourcesChanged} resource(s) hardened with ${t.edits} edit(s); findings: ${count('error')}, ${count('warning')}, ${count('info')}\n`,
   );
   if (opts.check) for (const r of results) if (r.changed) process.stderr.write(`  would change: ${r.file}\n`);
 }

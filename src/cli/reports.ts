@@ -1,0 +1,68 @@
+/**
+ * `--report FILE` (repeatable) and `--report-format`: which formats go where, checked before any
+ * work is done, then rendered from the one Report of the run and written all or nothing.
+ */
+import * as path from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { ChainLink } from '../core/engine.js';
+import type { Report, ReportTransform } from '../report/build.js';
+import { formatFromPath, formatNeedsDiffs, parseFormat, renderReport, REPORT_FORMATS } from '../report/render.js';
+import type { RenderOptions, ReportFormat } from '../report/render.js';
+import { writeAllOrNothing } from '../io/files.js';
+
+export interface PlannedReport {
+  /** A file path, or '-' for stderr. */
+  target: string;
+  format: ReportFormat;
+}
+
+/**
+ * The reports a run writes. A path's extension names its format (.json, .sarif, .md, .html, .txt);
+ * `--report-format` names it for a path without one (and for '-'); a path with neither gets text,
+ * as `--report` always did. A format that contradicts the extension is refused rather than guessed.
+ */
+export function planReports(targets: string[], formatName?: string): PlannedReport[] {
+  let explicit: ReportFormat | undefined;
+  if (formatName !== undefined) {
+    explicit = parseFormat(formatName);
+    if (!explicit) throw new UsageError(`--report-format ${JSON.stringify(formatName)} is not a report format; use one of ${REPORT_FORMATS.join(', ')}`);
+    if (targets.length === 0) throw new UsageError('--report-format needs --report FILE');
+  }
+  const seen = new Set<string>();
+  return targets.map((target) => {
+    const key = target === '-' ? '-' : path.resolve(target);
+    if (seen.has(key)) throw new UsageError(`--report ${target} is given twice`);
+    seen.add(key);
+    const byName = target === '-' ? undefined : formatFromPath(target);
+    if (byName && explicit && byName !== explicit) throw new UsageError(`--report ${target}: its extension says ${byName}, but --report-format says ${explicit}; rename the file or drop --report-format`);
+    return { target, format: byName ?? explicit ?? 'text' };
+  });
+}
+
+export const reportsNeedDiffs = (plan: PlannedReport[]) => plan.some((p) => formatNeedsDiffs(p.format));
+
+/** What the SARIF rules need to know about each transform of the chain. */
+export function chainInfo(chain: readonly ChainLink[]): ReportTransform[] {
+  return chain.map((link) => ({ id: link.id, summary: link.transform.summary, reason: link.transform.reason, docs: link.transform.docs }));
+}
+
+export interface ReportContext {
+  sarifEdits?: boolean;
+  /** Input file → where its hardened text is written (-o DIR, --in-place). */
+  outputFiles?: Record<string, string>;
+}
+
+/** Renders every planned report from the same Report and writes the files together (all or nothing); '-' goes to stderr. */
+export function writeReports(plan: PlannedReport[], report: Report, context: ReportContext): void {
+  if (plan.length === 0) return;
+  const linkTo = (format: ReportFormat) => plan.find((p) => p.format === format && p.target !== '-')?.target;
+  const options: RenderOptions = {
+    cwd: process.cwd(),
+    edits: context.sarifEdits,
+    outputFiles: context.outputFiles,
+    links: { json: linkTo('json'), html: linkTo('html'), sarif: linkTo('sarif') },
+  };
+  const files = plan.filter((p) => p.target !== '-').map((p) => ({ target: p.target, text: renderReport(report, p.format, options) }));
+  writeAllOrNothing(files);
+  for (const p of plan) if (p.target === '-') process.stderr.write(renderReport(report, p.format, options));
+}
