@@ -86,11 +86,11 @@ export function renderHtml(report: ViewReport): string {
   body.push(`<p class="shown">Showing <span id="shown-count">${workloads.length}</span> of <span id="total-count">${workloads.length}</span> workloads</p>`);
   body.push(`<table id="workload-table"><thead><tr><th>file</th><th>kind</th><th>namespace</th><th>name</th><th>Pod Security</th><th>edits</th><th>findings</th></tr></thead><tbody>`);
   for (const r of workloads) {
-    const pss = r.pss ? `<span class="pss ${esc(r.pss.before)}">${esc(r.pss.before)}</span> → <span class="pss ${esc(r.pss.after)}">${esc(r.pss.after)}</span>` : '–';
+    const pss = r.pss ? pssChange(r.pss) : '–';
     const counts = findingCounts(r.findings);
     const findings = SEVERITIES.filter((s) => counts[s]).map((s) => `<span class="sev ${s}">${counts[s]} ${s}</span>`).join(' ') || '–';
     body.push(
-      `<tr class="workload" ${filterAttributes(r)} data-file="${esc(r.file)}"><td><a href="#${fileIds.get(r.file) ?? ''}"><code>${esc(r.file)}</code></a></td><td>${esc(r.kind)}</td><td>${esc(r.namespace ?? '')}</td><td>${esc(r.name ?? '(unnamed)')}</td><td>${pss}</td><td class="num">${r.edits.length}</td><td>${findings}</td></tr>`,
+      `<tr class="workload" ${filterAttributes(r)} data-file="${esc(r.file)}"><td><a href="#${fileIds.get(r.file) ?? ''}"><code>${esc(r.file)}</code></a></td><td>${esc(r.kind)}</td><td>${esc(r.namespace ?? '')}</td><td>${esc(r.name ?? '(unnamed)')}</td><td class="nowrap">${pss}</td><td class="num">${r.edits.length}</td><td class="nowrap">${findings}</td></tr>`,
     );
   }
   body.push(`</tbody></table></section>`);
@@ -123,6 +123,12 @@ ${body.join('\n')}
 `;
 }
 
+/** `baseline → restricted`, or one level when hardening did not change it. */
+function pssChange(pss: { before: string; after: string }): string {
+  const level = (l: string) => `<span class="pss ${esc(l)}">${esc(l)}</span>`;
+  return pss.before === pss.after ? level(pss.after) : `${level(pss.before)} → ${level(pss.after)}`;
+}
+
 function attention(report: ViewReport): string {
   const items: { severity: Severity; html: string; attrs: string }[] = [];
   for (const r of report.resources) {
@@ -152,7 +158,7 @@ function fileSection(f: ViewReport['files'][number], id: string, resources: View
   parts.push(`<details class="file" id="${id}" data-file="${esc(f.file)}"><summary><code>${esc(f.file)}</code> — ${plural(edits, 'edit')}${counts ? `, ${counts}` : ''}</summary>`);
   for (const r of resources) {
     if (!r.edits.length && !r.findings.length) continue;
-    parts.push(`<div class="resource" ${filterAttributes(r)}><h3>${esc(r.kind)} <code>${esc(namespacedName(r))}</code> <span class="doc">document ${r.document}</span>${r.pss ? ` <span class="pss ${esc(r.pss.before)}">${esc(r.pss.before)}</span> → <span class="pss ${esc(r.pss.after)}">${esc(r.pss.after)}</span>` : ''}</h3>`);
+    parts.push(`<div class="resource" ${filterAttributes(r)}><h3>${esc(r.kind)} <code>${esc(namespacedName(r))}</code> <span class="doc">document ${r.document}</span>${r.pss ? ` ${pssChange(r.pss)}` : ''}</h3>`);
     if (r.edits.length) {
       parts.push(
         `<table class="edits"><thead><tr><th>line</th><th>path</th><th>change</th><th>transform</th><th>why</th></tr></thead><tbody>${r.edits
@@ -191,7 +197,8 @@ function diffBlock(diff: string): string {
     return `<span class="${cls}">${esc(line) || ' '}</span>`;
   });
   const more = body.length > HTML_LIMITS.diffLines ? `<p class="more">${body.length - HTML_LIMITS.diffLines} more diff lines not shown.</p>` : '';
-  return `<pre class="diff">${shown.join('\n')}</pre>${more}`;
+  // Each line is a block of its own: newlines between them would double the spacing.
+  return `<pre class="diff">${shown.join('')}</pre>${more}`;
 }
 
 const CSS = `
@@ -206,7 +213,7 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#
 .total .n{display:block;font-size:22px;font-weight:600}.total .label{color:var(--muted);font-size:12px}
 .total.error .n{color:var(--err)}.total.warning .n{color:var(--warn)}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
-td.num{text-align:right}
+td.num{text-align:right}td.nowrap{white-space:nowrap}
 .sev{font-weight:600;font-size:12px;text-transform:uppercase}.sev.error{color:var(--err)}.sev.warning{color:var(--warn)}.sev.info{color:var(--info)}
 .pss{font-weight:600}.pss.privileged{color:var(--err)}.pss.baseline{color:var(--warn)}.pss.restricted{color:var(--add-fg)}
 .filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0}.filters select{margin-left:4px}

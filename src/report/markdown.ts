@@ -35,14 +35,18 @@ export const MARKDOWN_LIMITS = {
 const MARK: Record<Severity, string> = { error: '❌', warning: '⚠️', info: 'ℹ️' };
 
 /**
- * Text in Markdown: every ASCII punctuation that can start markup is backslash-escaped, so it shows
- * as itself; `@` and `#` get a word joiner so `@user` and `#12` do not notify or link (GitHub
- * turns them into mentions and issue links even when escaped).
+ * Text in Markdown: the punctuation that can start markup in running text (emphasis, code, links,
+ * HTML, headings, tables, strikethrough, math, entities) is backslash-escaped, so it shows as
+ * itself; `@` and `#` get a word joiner so `@user` and `#12` do not notify or link (GitHub turns
+ * them into mentions and issue links even when escaped). Text here never starts a line, so list
+ * and block markers (`-`, `+`, `1.`, `>`) cannot apply.
  */
 export function mdText(s: string): string {
   return s
     .replace(/\r?\n|\r/g, ' ')
-    .replace(/[\\`*_{}[\]()<>#+\-!|~&:$]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_{}[\]<>#|~&$]/g, (c) => `\\${c}`)
+    // A colon before a word could open an emoji shortcode (`:x:`); other colons are left readable.
+    .replace(/:(?=\w)/g, '\\:')
     .replace(/@/g, '@\u2060')
     .replace(/\\#(?=\d)/g, '#\u2060');
 }
