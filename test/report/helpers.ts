@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import YAML from 'yaml';
 import { hardenText } from '../../src/core/engine.js';
 import type { FileResult } from '../../src/core/engine.js';
 import { decodeInput, parseStream } from '../../src/yaml/stream.js';
@@ -89,6 +90,33 @@ export function linesNotNaming(sarif: any, readText: (uri: string, uriBaseId?: s
     if (!keys.some((k) => line.includes(`${k}:`) || line.includes(`"${k}":`) || line.includes(`${k} :`))) bad.push({ result: r, path: p, line, uri: loc.artifactLocation.uri, startLine: loc.region.startLine });
   }
   return bad;
+}
+
+/**
+ * How many trailing segments of `pointer` the document lacks (0: the path exists). Read from the
+ * document's plain value, independently of how kharden finds lines.
+ */
+export function missingDepth(text: string, document: number, pointer: string): number {
+  const segs = segmentsOf(pointer);
+  let node: any = YAML.parseAllDocuments(text)[document]?.toJS();
+  let found = 0;
+  for (const seg of segs) {
+    if (node === null || typeof node !== 'object' || !(seg in node)) break;
+    node = node[seg];
+    found++;
+  }
+  return segs.length - found;
+}
+
+/**
+ * True when no line of the input can pass the "names its key or its parent's" check for `pointer`:
+ * neither the key nor its parent's key is there (the parent is missing too, or is a list item,
+ * which has no key of its own).
+ */
+export function noLineNames(text: string, document: number, pointer: string): boolean {
+  const segs = segmentsOf(pointer);
+  const missing = missingDepth(text, document, pointer);
+  return missing >= 2 || (missing === 1 && /^\d+$/.test(segs[segs.length - 2] ?? ''));
 }
 
 const exec = promisify(execFile);

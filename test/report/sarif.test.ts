@@ -12,7 +12,7 @@ import { artifactLocationOf, renderSarif, SARIF_SCHEMA } from '../../src/report/
 import { FINDING_CATALOG } from '../../src/report/catalog.js';
 import type { Report } from '../../src/report/build.js';
 import type { FileResult } from '../../src/core/engine.js';
-import { CLEAN_PROJECTS, CORPUS, corpusPresent, linesNotNaming, manifestsOf, reportOf, segmentsOf, validateSarif, withOutputLines } from './helpers.js';
+import { CLEAN_PROJECTS, CORPUS, corpusPresent, linesNotNaming, manifestsOf, noLineNames, reportOf, segmentsOf, validateSarif, withOutputLines } from './helpers.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kharden-sarif-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -221,8 +221,10 @@ describe.skipIf(!corpusPresent)(corpusPresent ? 'real manifests' : `SKIPPED: ${C
     // line names that, and those point at the nearest parent that exists.
     const bad = linesNotNaming(log, read);
     for (const b of bad) {
-      expect(b.result.kind, b.path).not.toBe('informational');
-      expect(b.result.level, `${b.result.ruleId} ${b.path}`).toBe('note');
+      const what = `${b.result.ruleId} ${b.path}`;
+      expect(b.result.kind, what).not.toBe('informational');
+      expect(b.result.level, what).toBe('note');
+      expect(noLineNames(texts.get(decodeURIComponent(b.uri))!, b.result.properties.document, b.path), what).toBe(true);
     }
     expect(all.length - bad.length).toBeGreaterThan(all.length * 0.8);
   });
