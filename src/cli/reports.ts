@@ -19,7 +19,8 @@ export interface PlannedReport {
 /**
  * The reports a run writes. A path's extension names its format (.json, .sarif, .md, .html, .txt);
  * `--report-format` names it for a path without one (and for '-'); a path with neither gets text,
- * as `--report` always did. A format that contradicts the extension is refused rather than guessed.
+ * as `--report` always did. A --report-format that no path uses because every extension says
+ * something else is refused rather than ignored.
  */
 export function planReports(targets: string[], formatName?: string): PlannedReport[] {
   let explicit: ReportFormat | undefined;
@@ -29,14 +30,17 @@ export function planReports(targets: string[], formatName?: string): PlannedRepo
     if (targets.length === 0) throw new UsageError('--report-format needs --report FILE');
   }
   const seen = new Set<string>();
-  return targets.map((target) => {
+  const plan = targets.map((target) => {
     const key = target === '-' ? '-' : path.resolve(target);
     if (seen.has(key)) throw new UsageError(`--report ${target} is given twice`);
     seen.add(key);
     const byName = target === '-' ? undefined : formatFromPath(target);
-    if (byName && explicit && byName !== explicit) throw new UsageError(`--report ${target}: its extension says ${byName}, but --report-format says ${explicit}; rename the file or drop --report-format`);
-    return { target, format: byName ?? explicit ?? 'text' };
+    return { target, format: byName ?? explicit ?? 'text', byName };
   });
+  // `--report out.json --report-format sarif` would silently write JSON: say so instead.
+  const contradicted = explicit && plan.every((p) => p.byName !== undefined) ? plan.find((p) => p.byName !== explicit) : undefined;
+  if (contradicted) throw new UsageError(`--report ${contradicted.target}: its extension says ${contradicted.byName}, but --report-format says ${explicit}, and no other --report path lacks a known extension; rename the file or drop --report-format`);
+  return plan.map(({ target, format }) => ({ target, format }));
 }
 
 export const reportsNeedDiffs = (plan: PlannedReport[]) => plan.some((p) => formatNeedsDiffs(p.format));
