@@ -170,7 +170,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   const diff = reportsNeedDiffs(reports) ? (await import('../report/diff.js')).unifiedDiff : undefined;
   const report = buildReport(results, { version: version(), profile: profile.name, pss, transforms: chainInfo(profile.chain), diff });
   const outputFiles = opts.inPlace || opts.output ? Object.fromEntries(inputs.map((i) => [i.file, opts.output ? path.join(opts.output, i.relative) : i.file])) : undefined;
-  writeReports(reports, report, { sarifEdits: opts.sarifEdits, outputFiles });
+  await writeReports(reports, report, { sarifEdits: opts.sarifEdits, outputFiles });
 
   const anyChange = results.some((r) => r.changed);
   if (opts.diff) {

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { ChainLink } from '../core/engine.js';
 import type { Report, ReportTransform } from '../report/build.js';
-import { formatFromPath, formatNeedsDiffs, parseFormat, renderReport, REPORT_FORMATS } from '../report/render.js';
-import type { RenderOptions, ReportFormat } from '../report/render.js';
+import { formatFromPath, formatNeedsDiffs, parseFormat, REPORT_FORMATS } from '../report/formats.js';
+import type { ReportFormat } from '../report/formats.js';
+import type { RenderOptions } from '../report/render.js';
 import { writeAllOrNothing } from '../io/files.js';
 
 export interface PlannedReport {
@@ -57,8 +58,10 @@ export interface ReportContext {
 }
 
 /** Renders every planned report from the same Report and writes the files together (all or nothing); '-' goes to stderr. */
-export function writeReports(plan: PlannedReport[], report: Report, context: ReportContext): void {
+export async function writeReports(plan: PlannedReport[], report: Report, context: ReportContext): Promise<void> {
   if (plan.length === 0) return;
+  // Loaded only here: a run without --report does not pay for the renderers.
+  const { renderReport } = await import('../report/render.js');
   const linkTo = (format: ReportFormat) => plan.find((p) => p.format === format && p.target !== '-')?.target;
   const options: RenderOptions = {
     cwd: process.cwd(),
