@@ -97,10 +97,20 @@ export function renderHtml(report: ViewReport): string {
 
   body.push(`<section id="files"><h2>Changes by file</h2>`);
   const resourcesByFile = new Map<string, ViewResource[]>();
-  for (const r of workloads) resourcesByFile.set(r.file, [...(resourcesByFile.get(r.file) ?? []), r]);
+  for (const r of workloads) {
+    const list = resourcesByFile.get(r.file);
+    if (list) list.push(r);
+    else resourcesByFile.set(r.file, [r]);
+  }
+  const looseByFile = new Map<string, ViewReport['findings']>();
+  for (const x of report.findings) {
+    const list = looseByFile.get(x.file);
+    if (list) list.push(x);
+    else looseByFile.set(x.file, [x]);
+  }
   for (const f of report.files) {
     const resources = resourcesByFile.get(f.file) ?? [];
-    const loose = report.findings.filter((x) => x.file === f.file);
+    const loose = looseByFile.get(f.file) ?? [];
     if (!f.changed && !resources.some((r) => r.findings.length) && !loose.length) continue;
     body.push(fileSection(f, fileIds.get(f.file)!, resources, loose));
   }

@@ -89,7 +89,12 @@ export function renderMarkdown(report: ViewReport, options: MarkdownOptions = {}
 
   // Folded per-file details until the comment would grow too long.
   const byFile = new Map<string, ViewResource[]>();
-  for (const r of workloads) if (r.edits.length || r.findings.length) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  for (const r of workloads) {
+    if (!r.edits.length && !r.findings.length) continue;
+    const list = byFile.get(r.file);
+    if (list) list.push(r);
+    else byFile.set(r.file, [r]);
+  }
   const files = [...byFile.entries()];
   if (files.length) {
     out.push(`### Changes by file`, '');
