@@ -26,7 +26,7 @@ interface CliOptions {
   inPlace?: boolean;
   check?: boolean;
   diff?: boolean;
-  report: string[];
+  report?: string[];
   reportFormat?: string;
   sarifEdits?: boolean;
   quiet?: boolean;
@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-i, --in-place', 'rewrite the input files')
     .option('--check', 'write nothing; exit 1 if anything would change')
     .option('--diff', 'print a unified diff of what would change instead of the YAML')
-    .option('--report <file>', 'write the change report (repeatable); format from the extension: .json, .sarif, .md, .html, .txt; "-" for stderr', (v: string, all: string[]) => [...all, v], [])
+    .option('--report <file>', 'write the change report (repeatable); format from the extension: .json, .sarif, .md, .html, .txt; "-" for stderr', (v: string, all: string[] = []) => [...all, v])
     .option('--report-format <format>', 'format for a --report path without a known extension: text, json, sarif, markdown, html')
     .option('--sarif-edits', 'SARIF report: also one note per applied edit, at its line in the hardened file')
     .option('-q, --quiet', 'no warnings or summary on stderr')
@@ -114,7 +114,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   if (args.includes('-') && args.length > 1) throw new UsageError('"-" (stdin) cannot be mixed with paths');
   if (useStdin && args.length === 0 && process.stdin.isTTY) throw new UsageError('no input: give files or directories, or pipe YAML into stdin');
   if (useStdin && opts.inPlace) throw new UsageError('--in-place needs files, not stdin');
-  const reports = planReports(opts.report, opts.reportFormat);
+  const reports = planReports(opts.report ?? [], opts.reportFormat);
 
   const profile = await resolveProfile(opts.profile, loadProfileFile);
   const hardenOptions: HardenOptions = { chain: profile.chain, podTemplateLocations: profile.podTemplateLocations };
