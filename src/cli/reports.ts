@@ -9,7 +9,7 @@ import type { Report, ReportTransform } from '../report/build.js';
 import { formatFromPath, formatNeedsDiffs, parseFormat, REPORT_FORMATS } from '../report/formats.js';
 import type { ReportFormat } from '../report/formats.js';
 import type { RenderOptions } from '../report/render.js';
-import { writeAllOrNothing } from '../io/files.js';
+import { stageWrites } from '../io/files.js';
 
 export interface PlannedReport {
   /** A file path, or '-' for stderr. */
@@ -57,7 +57,7 @@ export interface ReportContext {
   outputFiles?: Record<string, string>;
 }
 
-/** Renders every planned report from the same Report and writes the files together (all or nothing); '-' goes to stderr. */
+/** Renders every planned report from the same Report and writes the files all or nothing; '-' goes to stderr. */
 export async function writeReports(plan: PlannedReport[], report: Report, context: ReportContext): Promise<void> {
   if (plan.length === 0) return;
   // Loaded only here: a run without --report does not pay for the renderers.
@@ -69,7 +69,15 @@ export async function writeReports(plan: PlannedReport[], report: Report, contex
     outputFiles: context.outputFiles,
     links: { json: linkTo('json'), html: linkTo('html'), sarif: linkTo('sarif') },
   };
-  const files = plan.filter((p) => p.target !== '-').map((p) => ({ target: p.target, text: renderReport(report, p.format, options) }));
-  writeAllOrNothing(files);
+  // One report at a time to its temp file, so a big run never holds every rendering at once
+  // (four reports of 10,000 resources are ~130 MB of text); renamed together at the end.
+  const staging = stageWrites();
+  try {
+    for (const p of plan) if (p.target !== '-') staging.stage({ target: p.target, text: renderReport(report, p.format, options) });
+  } catch (e) {
+    staging.abort();
+    throw e;
+  }
+  staging.commit();
   for (const p of plan) if (p.target === '-') process.stderr.write(renderReport(report, p.format, options));
 }

@@ -15,6 +15,11 @@ import type { ViewReport, ViewResource } from './view.js';
 export const HTML_LIMITS = {
   /** Diff lines shown per file; the rest is counted. */
   diffLines: 3000,
+  /**
+   * Items in "needs your attention": each is also under its file, so past this many the list only
+   * counts the rest by code (10,000 workloads made it 10 MB of the page otherwise).
+   */
+  attention: 200,
 };
 
 const NO_NAMESPACE = '(none)';
@@ -140,12 +145,13 @@ function pssChange(pss: { before: string; after: string }): string {
 }
 
 function attention(report: ViewReport): string {
-  const items: { severity: Severity; html: string; attrs: string }[] = [];
+  const items: { severity: Severity; code: string; html: string; attrs: string }[] = [];
   for (const r of report.resources) {
     for (const f of r.findings) {
       if (!needsAttention(f.code, f.severity)) continue;
       items.push({
         severity: f.severity,
+        code: f.code,
         attrs: filterAttributes(r),
         html: `<span class="sev ${f.severity}">${f.severity === 'info' ? 'confirm' : f.severity}</span> <code>${esc(f.code)}</code> <span class="title">${esc(describeFinding(f.code, f.severity).title)}</span> — ${esc(r.kind)} <code>${esc(namespacedName(r))}</code> in <code>${esc(r.file)}</code>${f.line ? ` line ${f.line}` : ''}: ${esc(f.message)}`,
       });
@@ -153,12 +159,21 @@ function attention(report: ViewReport): string {
   }
   for (const f of report.findings) {
     if (!needsAttention(f.code, f.severity)) continue;
-    items.push({ severity: f.severity, attrs: '', html: `<span class="sev ${f.severity}">${f.severity}</span> <code>${esc(f.code)}</code> — <code>${esc(f.file)}</code>${f.line ? ` line ${f.line}` : ''} (document ${f.document}): ${esc(f.message)}` });
+    items.push({ severity: f.severity, code: f.code, attrs: '', html: `<span class="sev ${f.severity}">${f.severity}</span> <code>${esc(f.code)}</code> — <code>${esc(f.file)}</code>${f.line ? ` line ${f.line}` : ''} (document ${f.document}): ${esc(f.message)}` });
   }
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
   items.sort((a, b) => rank(a.severity) - rank(b.severity));
   if (!items.length) return `<section id="attention"><h2>Needs your attention</h2><p>Nothing: no error or warning findings, and no default that needs confirming.</p></section>`;
-  return `<section id="attention"><h2>Needs your attention (${items.length})</h2><ul>${items.map((i) => `<li class="finding" ${i.attrs}>${i.html}</li>`).join('')}</ul></section>`;
+  const shown = items.slice(0, HTML_LIMITS.attention);
+  const rest = new Map<string, number>();
+  for (const i of items.slice(HTML_LIMITS.attention)) rest.set(i.code, (rest.get(i.code) ?? 0) + 1);
+  const more = rest.size
+    ? `<p class="more">… and ${items.length - shown.length} more (${[...rest.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `${n} × <code>${esc(code)}</code>`)
+        .join(', ')}): each is listed under its file below; filter the workloads by finding level to find them.</p>`
+    : '';
+  return `<section id="attention"><h2>Needs your attention (${items.length})</h2><ul>${shown.map((i) => `<li class="finding" ${i.attrs}>${i.html}</li>`).join('')}</ul>${more}</section>`;
 }
 
 function fileSection(f: ViewReport['files'][number], id: string, resources: ViewResource[], loose: ViewReport['findings']): string {

@@ -123,6 +123,16 @@ describe('--report, repeated', () => {
     expect(fs.existsSync(path.join(work, 'o'))).toBe(false);
   });
 
+  test('a report that cannot be written: exit 2, and none of the others is written either', async () => {
+    fs.rmSync(path.join(work, 'o'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(work, 'o'));
+    fs.writeFileSync(path.join(work, 'o/file'), 'not a directory');
+    const r = await run(['--report', 'o/a.json', '--report', 'o/b.sarif', '--report', 'o/file/c.html', '--report', 'o/d.md', 'in']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot write output: .*; nothing was written/);
+    expect(fs.readdirSync(path.join(work, 'o'))).toEqual(['file']);
+  });
+
   test('--sarif-edits with -o: notes point into the written files when the engine gives output lines, else there are none', async () => {
     fs.rmSync(path.join(work, 'out'), { recursive: true, force: true });
     const r = await run(['--sarif-edits', '-o', 'out', '--report', 'o/e.sarif', '--report', 'o/e.json', 'in']);

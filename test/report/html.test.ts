@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { esc, renderHtml } from '../../src/report/html.js';
+import { esc, HTML_LIMITS, renderHtml } from '../../src/report/html.js';
 import type { Report, ReportResource } from '../../src/report/build.js';
 import { reportOf } from './helpers.js';
 import { browserPresent, BROWSER_ABSENT, openPage } from './browser.js';
@@ -83,6 +83,16 @@ describe('html', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a long attention list is capped and counts the rest by code', () => {
+    const many = Array.from({ length: HTML_LIMITS.attention + 100 }, (_, i) => ({ ...evilResource, name: `n${i}`, findings: [{ transform: 't', code: i % 2 ? 'hostPortUnfixable' : 'privilegedRemoved', severity: i % 2 ? ('error' as const) : ('warning' as const), message: 'm', line: 1 }] }));
+    const html = renderHtml(report(many, [{ file: evilResource.file, changed: true, documents: 1 }]));
+    const section = html.slice(html.indexOf('<section id="attention">'), html.indexOf('</section>', html.indexOf('<section id="attention">')));
+    expect(section).toContain(`Needs your attention (${HTML_LIMITS.attention + 101})`);
+    expect(section.match(/<li class="finding"/g)).toHaveLength(HTML_LIMITS.attention);
+    // Errors first: the 150 errors are all shown, then warnings up to the cap; the rest are warnings (and the loose one).
+    expect(section).toContain(`… and 101 more (100 × <code>privilegedRemoved</code>, 1 × <code>notKubernetesObject</code>)`);
   });
 
   const browserTest = browserPresent || process.env.CI ? test : test.skip;
