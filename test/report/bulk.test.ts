@@ -85,7 +85,7 @@ describe.skipIf(!corpusPresent)(corpusPresent ? 'bulk run over real projects wit
       expect(noLineNames(text(b.uri), b.result.properties.document, b.path), what).toBe(true);
     }
     expect(run.results.length - bad.length).toBeGreaterThan(run.results.length / 2);
-  });
+  }, 240_000);
 
   test('Markdown: the totals row is the JSON totals; it points to the JSON and HTML reports when it cuts', () => {
     const md = read('out/r.md');

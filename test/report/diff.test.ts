@@ -89,5 +89,5 @@ describe('unified diff', () => {
     const changed = results.filter((r) => r.changed);
     expect(changed.length).toBeGreaterThan(20);
     for (const r of changed) expect(applyPatch(r.input, unifiedDiff(r.file, r.input, r.output)), r.file).toBe(r.output);
-  });
+  }, 180_000);
 });

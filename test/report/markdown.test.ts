@@ -161,7 +161,7 @@ describe.skipIf(!corpusPresent)(corpusPresent ? 'real manifests' : `SKIPPED: ${C
   let report: Report;
   beforeAll(async () => {
     ({ report } = await reportOf(manifestsOf(CLEAN_PROJECTS.map((p) => path.join(CORPUS, p))), { cwd: CORPUS }));
-  });
+  }, 180_000);
 
   test('totals equal the report\'s; one row per reviewed workload up to the cap', () => {
     const md = renderMarkdown(report);

@@ -169,7 +169,7 @@ describe('one pod, every part of the log', () => {
     fs.writeFileSync(stdinFile, renderSarif(stdin, { cwd: work }));
     expect(JSON.parse(fs.readFileSync(stdinFile, 'utf8')).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('stdin');
     expect(await validateSarif(stdinFile)).toEqual([]);
-  });
+  }, 240_000);
 });
 
 describe.skipIf(!corpusPresent)(corpusPresent ? 'real manifests' : `SKIPPED: ${CORPUS} is absent (../shared is not beside the project)`, () => {
@@ -184,14 +184,14 @@ describe.skipIf(!corpusPresent)(corpusPresent ? 'real manifests' : `SKIPPED: ${C
       fs.mkdirSync(path.dirname(path.join(work, 'out', r.file)), { recursive: true });
       fs.writeFileSync(path.join(work, 'out', r.file), r.output);
     }
-  });
+  }, 180_000);
 
   test('the validator: no errors, no warnings', async () => {
     const file = path.join(work, 'corpus.sarif');
     fs.writeFileSync(file, JSON.stringify(log));
     expect(report.totals.edits).toBeGreaterThan(100);
     expect(await validateSarif(file)).toEqual([]);
-  });
+  }, 240_000);
 
   test('every result points at a line that names its key (or its parent): findings in the input, edits in the output', () => {
     const texts = new Map(results.map((r) => [r.file, r.input]));

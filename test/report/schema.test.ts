@@ -89,7 +89,7 @@ describe('report schema', () => {
     const { report } = await reportOf(manifestsOf(CLEAN_PROJECTS.map((p) => path.join(CORPUS, p))), { cwd: CORPUS });
     expect(report.resources.length).toBeGreaterThan(50);
     expect(errorsOf(asJson(report))).toEqual([]);
-  });
+  }, 180_000);
 
   test('the npm package ships the schema', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
