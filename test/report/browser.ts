@@ -15,6 +15,16 @@ export const CHROMIUM = process.env.KHARDEN_CHROMIUM ?? '/usr/bin/chromium';
 export const browserPresent = fs.existsSync(CHROMIUM);
 export const BROWSER_ABSENT = `${CHROMIUM} is absent: install Debian's chromium (sudo apt-get install -y chromium) or set KHARDEN_CHROMIUM to a Chromium binary to run the HTML report's browser test`;
 
+/**
+ * The browser tests: run when Chromium is there, and in CI (where its absence is a failure, not a
+ * skip); elsewhere skipped, with the reason as the test's name.
+ */
+export function browserTest(title: string): { run: boolean; name: string } {
+  if (browserPresent) return { run: true, name: title };
+  if (process.env.CI) return { run: true, name: `${title} (CI: fails, ${CHROMIUM} is absent)` };
+  return { run: false, name: `SKIPPED: ${title}: ${BROWSER_ABSENT}` };
+}
+
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Opens a local file in a fresh browser profile; `requests` collects every URL the page asked for. */

@@ -15,7 +15,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { assertBuilt, kharden, ROOT } from '../cli/spawn.js';
 import type { RunResult } from '../cli/spawn.js';
 import { CLEAN_PROJECTS, CORPUS, corpusPresent, linesNotNaming, noLineNames, validateSarif } from './helpers.js';
-import { BROWSER_ABSENT, browserPresent, openPage } from './browser.js';
+import { browserTest, openPage } from './browser.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kharden-bulk-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -104,8 +104,8 @@ describe.skipIf(!corpusPresent)(corpusPresent ? 'bulk run over real projects wit
     expect(shown).toEqual({ files: t.files, filesChanged: t.filesChanged, documents: t.documents, resourcesChanged: t.resourcesChanged, edits: t.edits, error: t.findings.error, warning: t.findings.warning, info: t.findings.info });
   });
 
-  const browserTest = browserPresent || process.env.CI ? test : test.skip;
-  browserTest(browserPresent ? 'HTML in headless Chromium: totals shown, a known workload row, filters by namespace, kind and level, no network' : `SKIPPED: ${BROWSER_ABSENT}`, async () => {
+  const chromium = browserTest('HTML in headless Chromium: totals shown, a known workload row, filters by namespace, kind and level, no network');
+  test.runIf(chromium.run)(chromium.name, async () => {
     const { page, requests, close } = await openPage(path.join(work, 'out/r.html'));
     try {
       const t = json.totals;

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { esc, HTML_LIMITS, renderHtml } from '../../src/report/html.js';
 import type { Report, ReportResource } from '../../src/report/build.js';
 import { reportOf } from './helpers.js';
-import { browserPresent, BROWSER_ABSENT, openPage } from './browser.js';
+import { browserTest, openPage } from './browser.js';
 
 const EVIL = `"><script>alert(1)</script><img src=x onerror=alert(2)>'`;
 
@@ -95,8 +95,8 @@ describe('html', () => {
     expect(section).toContain(`… and 101 more (100 × <code>privilegedRemoved</code>, 1 × <code>notKubernetesObject</code>)`);
   });
 
-  const browserTest = browserPresent || process.env.CI ? test : test.skip;
-  browserTest(browserPresent ? 'in Chromium: the hostile strings render as text, no script of theirs runs' : `SKIPPED: ${BROWSER_ABSENT}`, async () => {
+  const chromium = browserTest('in Chromium: the hostile strings render as text, no script of theirs runs');
+  test.runIf(chromium.run)(chromium.name, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kharden-html-'));
     const file = path.join(dir, 'evil.html');
     fs.writeFileSync(file, renderHtml(report([evilResource], [{ file: evilResource.file, changed: true, documents: 2 }])));
