@@ -287,17 +287,21 @@ export const FINDING_CATALOG: Readonly<Record<string, FindingRule>> = {
   },
 };
 
-/** The rule for a code, with a generic one (and the transform's docs) for a code the table does not know. */
-export function describeFinding(code: string, level: Severity, transformDocs?: string): FindingRule {
-  return (
-    FINDING_CATALOG[code] ?? {
-      title: code,
-      description: `kharden finding ${code}.`,
-      help: 'See the finding\'s message.',
-      docs: transformDocs ?? PSS,
-      level,
-    }
-  );
+/**
+ * The rule for a code. What the reporting transform declares (its `messages`: title, help, level)
+ * comes first; this table adds the description and the documentation link; a code neither knows
+ * gets a generic rule with the transform's docs.
+ */
+export function describeFinding(code: string, level: Severity, transformDocs?: string, declared?: { severity: Severity; title: string; help?: string }): FindingRule {
+  const known = FINDING_CATALOG[code];
+  return {
+    title: declared?.title ?? known?.title ?? code,
+    description: known?.description ?? (declared ? `${declared.title}.` : `kharden finding ${code}.`),
+    help: declared?.help ?? known?.help ?? "See the finding's message.",
+    docs: known?.docs ?? transformDocs ?? PSS,
+    level: declared?.severity ?? known?.level ?? level,
+    ...(known?.confirm ? { confirm: true } : {}),
+  };
 }
 
 /** True when a finding belongs on the "needs your attention" list. */

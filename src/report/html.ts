@@ -9,7 +9,7 @@
  */
 import type { Severity } from '../core/types.js';
 import { describeFinding, needsAttention } from './catalog.js';
-import { countsText, editChange, exemptionText, findingCounts, namespacedName, reviewedResources, SEVERITIES } from './view.js';
+import { countsText, editChange, exemptionText, findingCounts, looseWhere, namespacedName, reviewedResources, SEVERITIES } from './view.js';
 import type { ViewReport, ViewResource } from './view.js';
 
 export const HTML_LIMITS = {
@@ -73,7 +73,7 @@ export function renderHtml(report: ViewReport): string {
   if (generated.length) {
     body.push(
       `<section id="generated"><h2>Resources added (${generated.length})</h2><table><thead><tr><th>file</th><th>resource</th><th>transform</th><th>why</th></tr></thead><tbody>${generated
-        .map((g) => `<tr><td><code>${esc(g.file)}</code></td><td>${esc(g.kind)} <code>${esc(namespacedName(g))}</code></td><td><code>${esc(g.transform)}</code></td><td>${esc(g.reason)}</td></tr>`)
+        .map((g) => `<tr><td><code>${esc(g.file ?? '')}</code></td><td>${esc(g.kind)} <code>${esc(namespacedName(g))}</code></td><td><code>${esc(g.transform)}</code></td><td>${esc(g.reason)}</td></tr>`)
         .join('')}</tbody></table></section>`,
     );
   }
@@ -109,6 +109,7 @@ export function renderHtml(report: ViewReport): string {
   }
   const looseByFile = new Map<string, ViewReport['findings']>();
   for (const x of report.findings) {
+    if (x.file === undefined) continue;
     const list = looseByFile.get(x.file);
     if (list) list.push(x);
     else looseByFile.set(x.file, [x]);
@@ -153,13 +154,13 @@ function attention(report: ViewReport): string {
         severity: f.severity,
         code: f.code,
         attrs: filterAttributes(r),
-        html: `<span class="sev ${f.severity}">${f.severity === 'info' ? 'confirm' : f.severity}</span> <code>${esc(f.code)}</code> <span class="title">${esc(describeFinding(f.code, f.severity).title)}</span> — ${esc(r.kind)} <code>${esc(namespacedName(r))}</code> in <code>${esc(r.file)}</code>${f.line ? ` line ${f.line}` : ''}: ${esc(f.message)}`,
+        html: `<span class="sev ${f.severity}">${f.severity === 'info' ? 'confirm' : f.severity}</span> <code>${esc(f.code)}</code> <span class="title">${esc(describeFinding(f.code, f.severity, undefined, report.messages?.[f.code]).title)}</span> — ${esc(r.kind)} <code>${esc(namespacedName(r))}</code> in <code>${esc(r.file)}</code>${f.line ? ` line ${f.line}` : ''}: ${esc(f.message)}`,
       });
     }
   }
   for (const f of report.findings) {
     if (!needsAttention(f.code, f.severity)) continue;
-    items.push({ severity: f.severity, code: f.code, attrs: '', html: `<span class="sev ${f.severity}">${f.severity}</span> <code>${esc(f.code)}</code> — <code>${esc(f.file)}</code>${f.line ? ` line ${f.line}` : ''} (document ${f.document}): ${esc(f.message)}` });
+    items.push({ severity: f.severity, code: f.code, attrs: '', html: `<span class="sev ${f.severity}">${f.severity}</span> <code>${esc(f.code)}</code> — ${esc(looseWhere(f))}: ${esc(f.message)}` });
   }
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
   items.sort((a, b) => rank(a.severity) - rank(b.severity));

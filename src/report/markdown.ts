@@ -9,7 +9,7 @@
  */
 import type { Severity } from '../core/types.js';
 import { describeFinding, needsAttention } from './catalog.js';
-import { countsText, editChange, exemptionText, findingCounts, namespacedName, reviewedResources } from './view.js';
+import { countsText, editChange, exemptionText, findingCounts, looseWhere, namespacedName, reviewedResources } from './view.js';
 import type { ViewReport, ViewResource } from './view.js';
 
 export interface MarkdownOptions {
@@ -129,7 +129,7 @@ function attention(report: ViewReport, cap: number, options: MarkdownOptions): s
   }
   for (const f of report.findings) {
     if (!needsAttention(f.code, f.severity)) continue;
-    items.push({ severity: f.severity, code: f.code, text: `${mdCode(f.file)}${f.line ? ` line ${f.line}` : ''} (document ${f.document}): ${mdText(f.message)}` });
+    items.push({ severity: f.severity, code: f.code, text: `${f.file !== undefined ? mdCode(looseWhere(f)) : mdText(looseWhere(f))}: ${mdText(f.message)}` });
   }
   if (!items.length) return ['### Needs your attention', '', 'Nothing: no error or warning findings, and no default that needs confirming.', ''];
   const rank = (i: Item) => (i.severity === 'error' ? 0 : i.severity === 'warning' ? 1 : 2);
@@ -137,7 +137,7 @@ function attention(report: ViewReport, cap: number, options: MarkdownOptions): s
   const out = [`### Needs your attention (${items.length})`, ''];
   for (const i of items.slice(0, cap)) {
     const label = i.severity === 'info' ? '**confirm**' : `**${i.severity}**`;
-    out.push(`- ${MARK[i.severity]} ${label} ${mdCode(i.code)} (${mdText(describeFinding(i.code, i.severity).title)}): ${i.text}`);
+    out.push(`- ${MARK[i.severity]} ${label} ${mdCode(i.code)} (${mdText(describeFinding(i.code, i.severity, undefined, report.messages?.[i.code]).title)}): ${i.text}`);
   }
   if (items.length > cap) {
     const rest = new Map<string, number>();
@@ -166,7 +166,7 @@ function generated(report: ViewReport, cap: number, options: MarkdownOptions): s
   const list = report.generated ?? [];
   if (!list.length) return [];
   const out = [`### Resources added (${list.length})`, '', '| file | resource | transform | why |', '| --- | --- | --- | --- |'];
-  for (const g of list.slice(0, cap)) out.push(`| ${mdCode(g.file, true)} | ${mdText(g.kind)} ${mdCode(namespacedName(g), true)} | ${mdCode(g.transform, true)} | ${mdText(g.reason)} |`);
+  for (const g of list.slice(0, cap)) out.push(`| ${g.file !== undefined ? mdCode(g.file, true) : '–'} | ${mdText(g.kind)} ${mdCode(namespacedName(g), true)} | ${mdCode(g.transform, true)} | ${mdText(g.reason)} |`);
   if (list.length > cap) out.push('', `_${plural(list.length - cap, 'more resource')} not shown: ${seeAlso(options)}._`);
   out.push('');
   return out;

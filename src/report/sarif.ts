@@ -157,7 +157,7 @@ export function renderSarif(report: ViewReport, options: SarifOptions = {}): str
   const transforms = new Map((report.transforms ?? []).map((t) => [t.id, t]));
   for (const t of transforms.values()) addRule(transformRule(t));
   const ruleForFinding = (code: string, severity: Severity, transform?: string) =>
-    ruleIndex.get(code) ?? addRule(findingRule(code, describeFinding(code, severity, transform ? transforms.get(transform)?.docs : undefined)));
+    ruleIndex.get(code) ?? addRule(findingRule(code, describeFinding(code, severity, transform ? transforms.get(transform)?.docs : undefined, report.messages?.[code])));
   const ruleForTransform = (id: string) =>
     ruleIndex.get(id) ??
     addRule(transformRule({ id, summary: `Edits made by ${id}`, reason: `Edits made by the transform ${id}`, docs: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/' }));
@@ -234,15 +234,27 @@ export function renderSarif(report: ViewReport, options: SarifOptions = {}): str
       });
     }
   }
+  // A finding about no file (the whole run, e.g. an exclusion that matched nothing) has no location
+  // to point at: it is a notification of the run, where SARIF keeps messages about the tool's run.
+  const notifications: unknown[] = [];
   for (const f of report.findings) {
+    if (f.file === undefined) {
+      notifications.push({
+        descriptor: { id: f.code },
+        level: LEVEL[f.severity],
+        message: { text: sentence(f.resource ? `${resourceLabel(f.resource)}: ${f.message}` : f.message) },
+        ...(f.transform ? { properties: { transform: f.transform } } : {}),
+      });
+      continue;
+    }
     results.push({
       ruleId: f.code,
-      ruleIndex: ruleForFinding(f.code, f.severity),
+      ruleIndex: ruleForFinding(f.code, f.severity, f.transform),
       level: LEVEL[f.severity],
-      message: { text: sentence(`document ${f.document}: ${f.message}`) },
+      message: { text: sentence(`${f.document !== undefined ? `document ${f.document}: ` : ''}${f.message}`) },
       locations: [{ physicalLocation: physical(f.file, f.line) }],
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint('document', artifactLocationOf(f.file, options.cwd).uri, f.document, f.code) },
-      properties: { document: f.document },
+      properties: { ...(f.document !== undefined ? { document: f.document } : {}), ...(f.transform ? { transform: f.transform } : {}) },
     });
   }
 
@@ -262,6 +274,7 @@ export function renderSarif(report: ViewReport, options: SarifOptions = {}): str
           },
         },
         ...(root ? { originalUriBaseIds: { [SRCROOT]: { uri: `file://${encodePath(root === '/' ? '/' : `${root}/`)}` } } } : {}),
+        invocations: [{ executionSuccessful: true, ...(notifications.length ? { toolExecutionNotifications: notifications } : {}) }],
         artifacts,
         results,
         columnKind: 'utf16CodeUnits',

@@ -6,35 +6,66 @@
 import type { Report, ReportResource } from './build.js';
 import type { Severity } from '../core/types.js';
 
-/** A resource kharden added to the stream (a NetworkPolicy, a namespace label…). */
+/** A resource kharden added to the stream (a NetworkPolicy, a ServiceAccount…), and where it went. */
 export interface GeneratedResource {
-  file: string;
+  apiVersion?: string;
   kind: string;
   name?: string;
   namespace?: string;
   reason: string;
   transform: string;
+  /** The file it was written to, or `<stdout>`. */
+  file?: string;
 }
 
-/** An exemption as the report may give it: the annotation key, or a record describing it. */
-export type Exemption = string | { [key: string]: unknown };
+/** An exemption as the report gives it: the annotation key, or a record (transform, container, by, where, reason). */
+export type Exemption = string | object;
+
+/** What a finding code means, as the transform that reports it declares it. */
+export interface MessageView {
+  severity: Severity;
+  title: string;
+  help?: string;
+  pssCheck?: string;
+}
 
 export type ViewEdit = ReportResource['edits'][number] & {
   /** 1-based line of the edited value in the OUTPUT text. */
   outputLine?: number;
 };
 
-export type ViewResource = Omit<ReportResource, 'edits'> & {
+export type ViewResource = Omit<ReportResource, 'edits' | 'exemptions'> & {
   edits: ViewEdit[];
   exemptions?: Exemption[];
 };
 
-export type ViewReport = Omit<Report, 'resources'> & {
+/** A finding not about one input resource: a document that is not a Kubernetes object (file and document), or the whole run (neither). */
+export interface LooseFinding {
+  transform?: string;
+  file?: string;
+  document?: number;
+  resource?: { apiVersion?: string; kind: string; name?: string; namespace?: string };
+  code: string;
+  severity: Severity;
+  message: string;
+  line?: number;
+}
+
+export type ViewReport = Omit<Report, 'resources' | 'findings' | 'totals'> & {
   resources: ViewResource[];
+  findings: LooseFinding[];
+  totals: Report['totals'] & { generated?: number };
   generated?: GeneratedResource[];
+  messages?: Record<string, MessageView>;
 };
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/** Where a loose finding is: `file document 2 line 4`, or `the whole run`. */
+export function looseWhere(f: LooseFinding): string {
+  if (f.file === undefined) return f.resource ? `${f.resource.kind} ${namespacedName(f.resource)}` : 'the whole run';
+  return `${f.file}${f.document !== undefined ? ` document ${f.document}` : ''}${f.line ? ` line ${f.line}` : ''}`;
+}
 
 /** `Deployment shop/web`, `Pod web`, `ConfigMap (unnamed)`. */
 export function resourceLabel(r: { kind: string; namespace?: string; name?: string }): string {
@@ -65,7 +96,7 @@ export function countsText(counts: Record<Severity, number>): string {
 
 export function exemptionText(e: Exemption): string {
   if (typeof e === 'string') return e;
-  return Object.entries(e)
+  return Object.entries(e as Record<string, unknown>)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(', ');

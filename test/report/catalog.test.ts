@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { BUILTIN_TRANSFORMS } from '../../transforms/index.js';
 import { describeFinding, FINDING_CATALOG, needsAttention } from '../../src/report/catalog.js';
 import { REPO_ROOT } from '../helpers/harness.js';
 
@@ -28,8 +29,23 @@ function emittedCodes(): Map<string, Set<string>> {
   return codes;
 }
 
+/** Codes the transforms declare in `messages` (the contract that declares them), with their severity. */
+async function declaredCodes(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const load of Object.values(BUILTIN_TRANSFORMS)) {
+    const t = (await load()).default as { messages?: Record<string, { severity: string }> };
+    for (const [code, spec] of Object.entries(t.messages ?? {})) out.set(code, spec.severity);
+  }
+  return out;
+}
+
 describe('finding catalogue', () => {
   const emitted = emittedCodes();
+  let declared = new Map<string, string>();
+  beforeAll(async () => {
+    declared = await declaredCodes();
+    for (const [code, severity] of declared) emitted.set(code, (emitted.get(code) ?? new Set()).add(severity));
+  });
 
   test('the scan finds the codes (it is not vacuous)', () => {
     expect(emitted.size).toBeGreaterThan(25);
@@ -37,11 +53,11 @@ describe('finding catalogue', () => {
     expect(emitted.get('memoryLimitDefaulted')).toEqual(new Set(['info']));
   });
 
-  test('every emitted code has an entry at the level it is emitted at', () => {
+  test('every emitted code is explained (a catalogue entry, or the title its transform declares) at the level it is emitted at', () => {
     for (const [code, severities] of emitted) {
       const rule = FINDING_CATALOG[code];
-      expect(rule, `${code} has no entry in src/report/catalog.ts`).toBeDefined();
-      for (const s of severities) if (s !== '?') expect(rule.level, code).toBe(s);
+      expect(rule !== undefined || declared.has(code), `${code} has no entry in src/report/catalog.ts and no declared message`).toBe(true);
+      if (rule) for (const s of severities) if (s !== '?') expect(rule.level, code).toBe(s);
     }
   });
 
@@ -66,5 +82,11 @@ describe('finding catalogue', () => {
 
   test('an unknown code still gets a rule, with the transform\'s docs', () => {
     expect(describeFinding('someFutureCode', 'warning', 'https://kubernetes.io/docs/x/')).toMatchObject({ title: 'someFutureCode', level: 'warning', docs: 'https://kubernetes.io/docs/x/' });
+  });
+
+  test("what the transform declares wins over the table; the table adds the description and the docs", () => {
+    const rule = describeFinding('memoryLimitDefaulted', 'info', undefined, { severity: 'warning', title: 'memory limit chosen by kharden', help: 'measure it' });
+    expect(rule).toMatchObject({ title: 'memory limit chosen by kharden', help: 'measure it', level: 'warning', confirm: true, docs: FINDING_CATALOG.memoryLimitDefaulted.docs, description: FINDING_CATALOG.memoryLimitDefaulted.description });
+    expect(describeFinding('brandNew', 'error', 'https://kubernetes.io/docs/y/', { severity: 'error', title: 'brand new thing' })).toMatchObject({ title: 'brand new thing', description: 'brand new thing.', docs: 'https://kubernetes.io/docs/y/' });
   });
 });

@@ -116,6 +116,12 @@ describe('content', () => {
     expect(md).toContain('`/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation` (line 20): `set false`');
   });
 
+  test('a finding about the whole run (no file) is listed, and declared titles are used', () => {
+    const md = renderMarkdown({ ...reportWith([resource(1)]), findings: [{ code: 'exclusionUnused', severity: 'warning', message: 'exclude rule 1 matched nothing' }], messages: { memoryLimitDefaulted: { severity: 'info', title: 'memory limit chosen by kharden' } } });
+    expect(md).toContain('**warning** `exclusionUnused` (exclusionUnused): the whole run: exclude rule 1 matched nothing');
+    expect(md).toContain('(memory limit chosen by kharden)');
+  });
+
   test('nothing to say: the attention section says so', () => {
     const md = renderMarkdown(reportWith([resource(1, { findings: [] })]));
     expect(md).toMatch(/### Needs your attention\n\nNothing/);

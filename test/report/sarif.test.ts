@@ -160,6 +160,23 @@ describe('one pod, every part of the log', () => {
     write('app/pod.yaml', POD);
   });
 
+  test('declared messages name the rules; a finding about no file is a notification of the run, not a result', async () => {
+    const withMessages = {
+      ...report,
+      messages: { hostNetworkUnfixable: { severity: 'error' as const, title: 'host network namespace', help: 'Use a Service.' } },
+      findings: [...report.findings, { transform: 'exclude', code: 'exclusionUnused', severity: 'warning' as const, message: 'exclude rule 1 matched nothing' }],
+    };
+    const log = JSON.parse(renderSarif(withMessages, { cwd: work }));
+    const rule = log.runs[0].tool.driver.rules.find((r: any) => r.id === 'hostNetworkUnfixable');
+    expect(rule.shortDescription.text).toBe('host network namespace.');
+    expect(rule.help.text).toMatch(/^Use a Service\. Kubernetes documentation: https:/);
+    expect(log.runs[0].results).toHaveLength(sarif.runs[0].results.length);
+    expect(log.runs[0].invocations[0].toolExecutionNotifications).toEqual([{ descriptor: { id: 'exclusionUnused' }, level: 'warning', message: { text: 'exclude rule 1 matched nothing.' }, properties: { transform: 'exclude' } }]);
+    const file = path.join(work, 'notified.sarif');
+    fs.writeFileSync(file, JSON.stringify(log));
+    expect(await validateSarif(file)).toEqual([]);
+  }, 240_000);
+
   test('the validator finds nothing wrong, stdin included', async () => {
     const file = path.join(work, 'pod.sarif');
     fs.writeFileSync(file, renderSarif(withOutputLines(report, results), { cwd: work, edits: true }));
