@@ -23,7 +23,8 @@
 //                                  larger sizes of the same measurement are skipped
 //   BENCH_PROFILE=restricted       kharden profile
 //   BENCH_SEED=20240601            generator seed
-//   BENCH_ONLY=lib,cli,floor,startup   subset of measurements
+//   BENCH_ONLY=lib,cli,reports,floor,startup   subset of measurements (reports: the CLI writing
+//                                  SARIF, Markdown, HTML and JSON reports of the run as well)
 //   BENCH_SNAPSHOT=1               copy dist/, bin/, profiles/ to bench/out/snapshot/ first and
 //                                  measure that copy (0: measure the live tree)
 //
@@ -606,7 +607,7 @@ async function orchestrate() {
   const smallRuns = Number(env.BENCH_SMALL_RUNS ?? 20);
   const timeoutS = Number(env.BENCH_TIMEOUT_S ?? 600);
   const seed = Number(env.BENCH_SEED ?? 20240601);
-  const only = new Set((env.BENCH_ONLY ?? 'lib,cli,floor,startup').split(',').map((s) => s.trim()));
+  const only = new Set((env.BENCH_ONLY ?? 'lib,cli,reports,floor,startup').split(',').map((s) => s.trim()));
   const started = Date.now();
 
   if (!fs.existsSync(path.join(ROOT, 'dist/src/core/engine.js'))) {
@@ -658,6 +659,7 @@ async function orchestrate() {
       only.has('lib') && ['lib', ['bench/run.mjs', '--child', 'lib', s.file], true],
       only.has('floor') && ['floor', ['bench/run.mjs', '--child', 'floor', s.file], true],
       only.has('cli') && ['cli', [cliBin, s.file], false],
+      only.has('reports') && ['reports', [cliBin, ...['sarif', 'md', 'html', 'json'].flatMap((ext) => ['--report', path.join(OUT, `report-${s.n}.${ext}`)]), s.file], false],
     ].filter(Boolean);
     const runs = Object.fromEntries(kinds.map(([k]) => [k, []]));
     for (let i = 0; i < repeats; i++) {
@@ -731,6 +733,7 @@ async function orchestrate() {
       lib: lib && { ms: lib.opMs, cpuMs: lib.opCpuMs, resPerS: perS(lib.opMs), mbPerS: mbS(lib.opMs), rssKiB: lib.maxRSSKiB, processMs: lib.wallMs, timedOut: lib.timedOut, failed: lib.failed },
       floor: floor && { ms: floor.opMs, cpuMs: floor.opCpuMs, processCpuMs: floor.cpuS !== undefined ? floor.cpuS * 1000 : undefined, resPerS: perS(floor.opMs), mbPerS: mbS(floor.opMs), rssKiB: floor.maxRSSKiB, processMs: floor.wallMs, processResPerS: perS(floor.wallMs), processMbPerS: mbS(floor.wallMs), timedOut: floor.timedOut, failed: floor.failed },
       cli: cli && { ms: cli.wallMs, cpuMs: cli.cpuS !== undefined ? cli.cpuS * 1000 : undefined, resPerS: perS(cli.wallMs), mbPerS: mbS(cli.wallMs), rssKiB: cli.maxRSSKiB, timedOut: cli.timedOut, failed: cli.failed },
+      reports: r.reports && { ms: r.reports.wallMs, cpuMs: r.reports.cpuS !== undefined ? r.reports.cpuS * 1000 : undefined, resPerS: perS(r.reports.wallMs), mbPerS: mbS(r.reports.wallMs), rssKiB: r.reports.maxRSSKiB, timedOut: r.reports.timedOut, failed: r.reports.failed },
       ratio: {
         libToFloor: lib?.opMs !== undefined && floor?.opMs ? lib.opMs / floor.opMs : undefined,
         cliToFloorProcess: cli?.wallMs !== undefined && floor?.wallMs ? cli.wallMs / floor.wallMs : undefined,
@@ -818,7 +821,7 @@ async function orchestrate() {
         fmt.mib(m.rssKiB),
       ];
     };
-    tRows.push(line('kharden library', r.lib), line('floor (yaml) in-process', r.floor), line('kharden CLI', r.cli), line('floor (yaml) process', r.floor, r.floor?.processMs, r.floor?.processCpuMs));
+    tRows.push(line('kharden library', r.lib), line('floor (yaml) in-process', r.floor), line('kharden CLI', r.cli), line('CLI + SARIF, MD, HTML, JSON reports', r.reports), line('floor (yaml) process', r.floor, r.floor?.processMs, r.floor?.processCpuMs));
   }
   console.log(table(['resources', 'what', 'wall', 'CPU', 'res/s', 'MB/s', 'peak RSS'], tRows.filter(Boolean)));
 

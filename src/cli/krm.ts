@@ -22,8 +22,9 @@ import { spliceResourceList } from '../krm/write.js';
 import { hardenOptionsOf, messagesOf, resolveProfile } from '../profiles/resolve.js';
 import type { ResolvedProfile } from '../profiles/resolve.js';
 import { loadProfileFile } from '../io/profiles.js';
-import { writeAllOrNothing } from '../io/files.js';
-import { buildReport, renderJson, renderText } from '../report/build.js';
+import { buildReport } from '../report/build.js';
+import { chainInfo, reportsNeedDiffs, writeReports } from './reports.js';
+import type { PlannedReport } from './reports.js';
 import { summarizePss } from '../report/pss-summary.js';
 
 export const STDIN_NAME = 'ResourceList on stdin';
@@ -31,7 +32,7 @@ export const STDIN_NAME = 'ResourceList on stdin';
 export interface KrmOptions {
   /** The profile when the functionConfig names none. */
   profile: string;
-  report?: string;
+  reports?: PlannedReport[];
   version: string;
   /** Exclusion rules given on the command line. */
   exclude?: ExcludeRule[];
@@ -60,11 +61,10 @@ export async function runKrm(text: string, opts: KrmOptions): Promise<number> {
   const result = run.files[0];
   const results = krmResults(result, list.items, { profile: profile.name }, run);
   const output = spliceResourceList(result.output, STDIN_NAME, { results, newItems: run.generated.map((g) => g.value) });
-  if (opts.report) {
-    const report = buildReport(run, { version: opts.version, profile: profile.name, pss: summarizePss, messages: messagesOf(profile), generatedFiles: run.generated.map(() => 'kharden-generated.yaml') });
-    const body = opts.report.endsWith('.json') ? renderJson(report) : renderText(report);
-    if (opts.report === '-') process.stderr.write(body);
-    else writeAllOrNothing([{ target: opts.report, text: body }]);
+  if (opts.reports?.length) {
+    const diff = reportsNeedDiffs(opts.reports) ? (await import('../report/diff.js')).unifiedDiff : undefined;
+    const report = buildReport(run, { version: opts.version, profile: profile.name, pss: summarizePss, messages: messagesOf(profile), generatedFiles: run.generated.map(() => 'kharden-generated.yaml'), transforms: chainInfo(profile.chain), diff });
+    await writeReports(opts.reports, report, {});
   }
   process.stdout.write(output);
   return 0;

@@ -22,8 +22,10 @@ import { renderExplain, renderList } from './explain.js';
 import type { TransformExample } from './explain.js';
 import { collectInputs, isInside, readInput, readStdin, writeAllOrNothing } from '../io/files.js';
 import type { InputFile, PlannedWrite } from '../io/files.js';
-import { buildReport, renderJson, renderText } from '../report/build.js';
+import { buildReport } from '../report/build.js';
 import type { PssEvaluator, Report } from '../report/build.js';
+import { chainInfo, planReports, reportsNeedDiffs, writeReports } from './reports.js';
+import { colorAllowed, paint, progressAllowed } from './terminal.js';
 import { renderSummary } from './summary.js';
 import { looksLikeResourceList } from '../krm/resource-list.js';
 import { runKrm } from './krm.js';
@@ -39,7 +41,9 @@ interface CliOptions {
   inPlace?: boolean;
   check?: boolean;
   diff?: boolean;
-  report?: string;
+  report?: string[];
+  reportFormat?: string;
+  sarifEdits?: boolean;
   quiet?: boolean;
   progress?: boolean;
   color?: boolean;
@@ -85,13 +89,15 @@ export async function main(argv: string[]): Promise<number> {
     .option('-i, --in-place', 'rewrite the input files')
     .option('--check', 'write nothing; exit 1 if anything would change (see --fail-on)')
     .option('--diff', 'print a unified diff of what would change instead of the YAML')
-    .option('--report <file>', 'write the change report: FILE.json for JSON, "-" for text on stderr, else text')
+    .option('--report <file>', 'write the change report (repeatable); format from the extension: .json, .sarif, .md, .html, .txt; "-" for stderr', (v: string, all: string[] = []) => [...all, v])
+    .option('--report-format <format>', 'format for a --report path without a known extension: text, json, sarif, markdown, html')
+    .option('--sarif-edits', 'SARIF report: also one note per applied edit, at its line in the hardened file')
     .option('--exclude <rule>', `exempt matching workloads or containers (repeatable): ${EXCLUDE_SYNTAX}`, (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--fail-on <conditions>', `exit 1 when any holds (comma-separated): ${FAIL_ON.join(', ')} (changes: anything would change; error/warning/info: a finding at that severity or above; baseline/restricted: a workload stays below that Pod Security level); default with --check: changes`))
     .option('--print-profile', 'print the resolved profile (every transform with its options) and exit')
     .option('-q, --quiet', 'no warnings or summary on stderr')
-    .option('--no-progress', 'no progress bar on a terminal')
-    .option('--no-color', 'no colours on stderr (also NO_COLOR)')
+    .option('--no-progress', 'no progress bar on a terminal (never drawn when stderr is not one, or in CI)')
+    .option('--no-color', 'no colours on stderr (also NO_COLOR=1; never when stderr is not a terminal)')
     .version(version())
     .addHelpText(
       'after',
@@ -198,6 +204,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   if (opts.check && (opts.inPlace || opts.output)) throw new UsageError('--check writes nothing: drop --in-place/--output (or drop --check to write)');
   if (opts.diff && (opts.inPlace || opts.output)) throw new UsageError('--diff prints what would change and writes nothing: drop --in-place/--output (or drop --diff to write)');
   const failOn = parseFailOn(opts.failOn, !!opts.check);
+  const reports = planReports(opts.report ?? [], opts.reportFormat);
   const cliRules: ExcludeRule[] = (opts.exclude ?? []).map((r) => {
     try {
       return parseExcludeString(r, `--exclude ${r}`);
@@ -218,13 +225,13 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   const stdinText = useStdin ? decodeInput(await readStdin(), '<stdin>') : undefined;
   if (stdinText !== undefined && looksLikeResourceList(stdinText)) {
     if (opts.check || opts.diff || opts.output) throw new UsageError('a ResourceList on stdin (KRM function mode) is answered on stdout: --check, --diff and --output do not apply');
-    return runKrm(stdinText, { profile: opts.profile, report: opts.report, version: version(), exclude: cliRules });
+    return runKrm(stdinText, { profile: opts.profile, reports, version: version(), exclude: cliRules });
   }
 
   const quiet = !!opts.quiet;
-  const color = !quiet && opts.color !== false && !process.env.NO_COLOR && !!process.stderr.isTTY;
+  const color = !quiet && colorAllowed(process.stderr, process.env, opts);
   const warn = (msg: string) => {
-    if (!quiet) process.stderr.write(`kharden: warning: ${msg}\n`);
+    if (!quiet) process.stderr.write(`kharden: ${paint(color, 'warning', 'warning')}: ${msg}\n`);
   };
 
   let inputs: InputFile[];
@@ -258,7 +265,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
     inputs.push({ file: generatedTarget, relative: GENERATED_FILE });
   }
 
-  const progress = makeProgress(inputs.length, !quiet && opts.progress !== false && !!process.stderr.isTTY && !process.env.CI && inputs.length > 1);
+  const progress = makeProgress(inputs.length, progressAllowed(process.stderr, process.env, opts) && inputs.length > 1);
   const hardenOptions: HardenOptions = { ...hardenOptionsOf(profile, cliRules), onInputDone: (f) => progress.tick(f) };
   const refused: InputError[] = [];
   const runInputs: RunInput[] = [];
@@ -303,17 +310,26 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
     : '';
   const generatedWhere = opts.output || opts.inPlace ? generatedTarget! : '<stdout>';
 
-  const report = buildReport(result, { version: version(), profile: profile.name, pss: await loadPss(), messages: messagesOf(profile), generatedFiles: result.generated.map(() => generatedWhere) });
-  if (opts.report) {
-    const body = opts.report.endsWith('.json') ? renderJson(report) : renderText(report);
-    if (opts.report === '-') process.stderr.write(body);
-    else writeAllOrNothing([{ target: opts.report, text: body }]);
-  }
+  const diff = reportsNeedDiffs(reports) ? (await import('../report/diff.js')).unifiedDiff : undefined;
+  const report = buildReport(result, {
+    version: version(),
+    profile: profile.name,
+    pss: await loadPss(),
+    messages: messagesOf(profile),
+    generatedFiles: result.generated.map(() => generatedWhere),
+    transforms: chainInfo(profile.chain),
+    diff,
+  });
+  const outputFiles = opts.inPlace || opts.output ? Object.fromEntries(inputs.map((i) => [i.file, opts.output ? path.join(opts.output, i.relative) : i.file])) : undefined;
+  await writeReports(reports, report, { sarifEdits: opts.sarifEdits, outputFiles });
 
   const anyChange = results.some((r) => r.changed) || result.generated.length > 0;
   const summarize = (verb: string, where?: string) => {
     if (quiet) return;
-    process.stderr.write(renderSummary(report, { verb, where, color, reportHint: opts.report && opts.report !== '-' ? opts.report : '--report FILE' }));
+    // Point at the report that lists everything: HTML or JSON first.
+    const files = reports.filter((r) => r.target !== '-');
+    const hint = (files.find((r) => r.format === 'html') ?? files.find((r) => r.format === 'json') ?? files[0])?.target;
+    process.stderr.write(renderSummary(report, { verb, where, color, reportHint: hint ?? '--report FILE' }));
     if (opts.check) for (const r of results) if (r.changed) process.stderr.write(`  would change: ${r.file}\n`);
     if (opts.check && result!.generated.length) process.stderr.write(`  would generate: ${result!.generated.length} resource(s)\n`);
   };

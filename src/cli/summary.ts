@@ -5,6 +5,7 @@
  */
 import type { Report } from '../report/build.js';
 import type { Severity } from '../core/types.js';
+import { paint } from './terminal.js';
 
 export const SUMMARY_CAP = 20;
 
@@ -18,8 +19,6 @@ export interface SummaryOptions {
   reportHint: string;
 }
 
-const COLORS: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
-const paint = (on: boolean, sev: Severity, text: string) => (on ? `${COLORS[sev]}${text}\x1b[0m` : text);
 
 export function renderSummary(report: Report, o: SummaryOptions): string {
   const t = report.totals;

@@ -26,7 +26,7 @@ import type { ExcludeRule, ExemptionSource, Exemptions, NodeAgent } from './exem
 import { documentValue, lineCol, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
 import type { SourceDocument } from '../yaml/stream.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
-import { offsetOf } from '../yaml/locate.js';
+import { keyOffsetOf, offsetOf } from '../yaml/locate.js';
 
 export { ANNOTATION_PREFIX, SKIP_ANNOTATION } from './exemptions.js';
 
@@ -353,7 +353,8 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): Fi
       outputLines: new Map(),
     };
     fs.docs.push(doc);
-    const lineOf = (path: string) => stream.lineCol(offsetOf(sd.doc, path)).line;
+    // Reports point at the key a person looks for; errors about a value's type point at the value.
+    const lineOf = (path: string) => stream.lineCol(keyOffsetOf(sd.doc, path)).line;
     const positionOf = (path: string): SourcePosition => ({ file: fs.file, document: sd.index, ...stream.lineCol(offsetOf(sd.doc, path)) });
     planDocument(state, doc, sd, positionOf);
     if (!doc.working) continue;
@@ -363,7 +364,7 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): Fi
       const written = writeDocument(fs.file, doc.index, input.text, sd.doc, sd.value, doc.working, stream.eol, sd.start, sd.end, lineOf);
       doc.text = written.text;
       doc.findings.push(...written.notes);
-      for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, offsetOf(written.readBack, e.path)));
+      for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, keyOffsetOf(written.readBack, e.path)));
     }
     doc.dirty = false;
     doc.written = true;
@@ -757,9 +758,14 @@ function inputDocOf(doc: DocState): Document.Parsed {
   return doc.inputDoc;
 }
 
-function inputPosition(doc: DocState, path: string): SourcePosition {
-  const offset = doc.inputStart + offsetOf(inputDocOf(doc), path);
+function inputPosition(doc: DocState, path: string, locate: typeof offsetOf = offsetOf): SourcePosition {
+  const offset = doc.inputStart + locate(inputDocOf(doc), path);
   return { file: doc.file.file, document: doc.index, ...lineCol(doc.file.input, offset) };
+}
+
+/** The input line a report names for `path`: its key's (see keyOffsetOf). */
+function inputLine(doc: DocState, path: string): number {
+  return inputPosition(doc, path, keyOffsetOf).line ?? 0;
 }
 
 function resolveLines(doc: DocState, lineOf: (path: string) => number | undefined): void {
@@ -825,15 +831,15 @@ function finish(state: RunState): RunResult {
     let outputLine = 1;
     for (const doc of fs.docs) {
       if (doc.edits.some((e) => e.line === 0) || doc.findings.some((f) => f.line === undefined)) {
-        resolveLines(doc, (p) => inputPosition(doc, p).line ?? 0);
+        resolveLines(doc, (p) => inputLine(doc, p));
       }
       if (doc.dirty && doc.base !== undefined && !deepEqual(doc.base, doc.working)) {
         // Edited after its first write: parse the written text again and write the rest.
         const current = parseDocument(doc.text, PARSE_OPTIONS) as Document.Parsed;
-        const written = writeDocument(fs.file, doc.index, doc.text, current, doc.base, doc.working!, fs.eol, 0, doc.text.length, (p) => inputPosition(doc, p).line ?? 0);
+        const written = writeDocument(fs.file, doc.index, doc.text, current, doc.base, doc.working!, fs.eol, 0, doc.text.length, (p) => inputLine(doc, p));
         doc.text = written.text;
         findings.push(...written.notes);
-        for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, offsetOf(written.readBack, e.path)));
+        for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, keyOffsetOf(written.readBack, e.path)));
       }
       for (const e of doc.edits) {
         const l = doc.outputLines.get(e);

@@ -164,20 +164,40 @@ export interface PlannedWrite {
  * when every temp file is written are they renamed over the targets (rename is atomic per file).
  */
 export function writeAllOrNothing(writes: PlannedWrite[]): void {
+  const staging = stageWrites();
+  for (const w of writes) staging.stage(w);
+  staging.commit();
+}
+
+/**
+ * writeAllOrNothing one file at a time, for texts too large to hold together (the reports of a
+ * big run): each `stage` writes a temp file at once, so its text can be dropped; `commit` renames
+ * them all; a failed `stage` removes the temp files already written and throws, and `abort` does
+ * the same for a caller that fails between stages.
+ */
+export function stageWrites(): { stage(w: PlannedWrite): void; commit(): void; abort(): void } {
   const staged: { tmp: string; target: string }[] = [];
-  try {
-    for (const w of writes) {
-      fs.mkdirSync(path.dirname(w.target), { recursive: true });
-      const tmp = path.join(path.dirname(w.target), `.${path.basename(w.target)}.kharden-${process.pid}-${staged.length}.tmp`);
-      fs.writeFileSync(tmp, w.text, { mode: w.mode ?? 0o644 });
-      if (w.mode !== undefined) fs.chmodSync(tmp, w.mode);
-      staged.push({ tmp, target: w.target });
-    }
-  } catch (e) {
-    for (const s of staged) fs.rmSync(s.tmp, { force: true });
-    throw new UsageError(`cannot write output: ${(e as Error).message}; nothing was written`);
-  }
-  for (const s of staged) fs.renameSync(s.tmp, s.target);
+  const abort = () => {
+    for (const s of staged.splice(0)) fs.rmSync(s.tmp, { force: true });
+  };
+  return {
+    abort,
+    stage(w) {
+      try {
+        fs.mkdirSync(path.dirname(w.target), { recursive: true });
+        const tmp = path.join(path.dirname(w.target), `.${path.basename(w.target)}.kharden-${process.pid}-${staged.length}.tmp`);
+        fs.writeFileSync(tmp, w.text, { mode: w.mode ?? 0o644 });
+        staged.push({ tmp, target: w.target });
+        if (w.mode !== undefined) fs.chmodSync(tmp, w.mode);
+      } catch (e) {
+        abort();
+        throw new UsageError(`cannot write output: ${(e as Error).message}; nothing was written`);
+      }
+    },
+    commit() {
+      for (const s of staged) fs.renameSync(s.tmp, s.target);
+    },
+  };
 }
 
 export function isInside(child: string, parent: string): boolean {

@@ -38,11 +38,22 @@ export interface ReportGenerated extends ResourceRef {
   file?: string;
 }
 
+/** A transform of the profile's chain, as the reports that explain rules need it (SARIF `rules`). */
+export interface ReportTransform {
+  id: string;
+  summary: string;
+  reason: string;
+  docs: string;
+}
+
 export interface Report {
   tool: 'kharden';
   version: string;
   profile: string;
-  files: { file: string; changed: boolean; documents: number }[];
+  /** The transforms the profile ran, in order (absent when the caller did not pass them). */
+  transforms?: ReportTransform[];
+  /** `diff`: unified diff of input → output, only for a changed file and only when asked for (`diffs`). */
+  files: { file: string; changed: boolean; documents: number; diff?: string }[];
   resources: ReportResource[];
   /** Findings that are not about one input resource (documents that are not Kubernetes objects, whole-run findings). */
   findings: { transform?: string; file?: string; document?: number; resource?: ResourceRef; code: string; severity: Severity; message: string; line?: number }[];
@@ -73,6 +84,13 @@ export interface ReportMeta {
   messages?: Record<string, MessageSpec>;
   /** Where each generated resource was written, in the order of `run.generated`. */
   generatedFiles?: string[];
+  transforms?: ReportTransform[];
+  /**
+   * Give each changed file its unified diff (the HTML report shows it), made by this function
+   * (src/report/diff.ts `unifiedDiff`); absent by default so the JSON report stays small, and so a run
+   * that needs no diff does not load the `diff` package (30 ms of start-up).
+   */
+  diff?: (file: string, input: string, output: string) => string;
 }
 
 export function buildReport(run: RunResult | FileResult[], meta: ReportMeta): Report {
@@ -125,7 +143,8 @@ export function buildReport(run: RunResult | FileResult[], meta: ReportMeta): Re
     tool: 'kharden',
     version: meta.version,
     profile: meta.profile,
-    files: results.map((r) => ({ file: r.file, changed: r.changed, documents: r.documents })),
+    ...(meta.transforms ? { transforms: meta.transforms.map(({ id, summary, reason, docs }) => ({ id, summary, reason, docs })) } : {}),
+    files: results.map((r) => ({ file: r.file, changed: r.changed, documents: r.documents, ...(meta.diff && r.changed ? { diff: meta.diff(r.file, r.input, r.output) } : {}) })),
     resources: list,
     findings: loose,
     generated: generated.map((g, i) => ({ ...g.ref, transform: g.transform, reason: g.reason, ...(meta.generatedFiles?.[i] ? { file: meta.generatedFiles[i] } : {}) })),

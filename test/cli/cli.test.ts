@@ -543,7 +543,9 @@ describe('progress and summary on a terminal', () => {
   const haveScript = fs.existsSync('/usr/bin/script');
   const onTerminal = (args: string[]) => {
     const command = [process.execPath, path.join(ROOT, 'bin/kharden.js'), ...args].map((a) => `'${a}'`).join(' ');
-    return execFileSync('/usr/bin/script', ['-qefc', command, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 20_000 });
+    // CI turns the bar off (test/report/cli-reports.test.ts checks that); this test is about a person's terminal.
+    const { CI: _ci, ...env } = process.env;
+    return execFileSync('/usr/bin/script', ['-qefc', command, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 20_000, env });
   };
 
   test.skipIf(!haveScript)(haveScript ? 'several files: a bar that reaches n/n, cleared before the summary line' : 'SKIPPED: /usr/bin/script (util-linux) is absent', async () => {
