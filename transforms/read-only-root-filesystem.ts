@@ -1,6 +1,6 @@
 import type { JsonObject, PodTemplateTarget } from '../src/core/types.js';
 import { defineTransform } from '../src/core/types.js';
-import { string } from '../src/core/options.js';
+import { boolean, string } from '../src/core/options.js';
 import { parseQuantity } from './data/quantity.js';
 import { containersOf, isPlainObject, listAt, mapAt, str } from './util.js';
 import { findKnownImage, KNOWN_IMAGES } from './data/known-images.js';
@@ -46,7 +46,7 @@ function baseVolumeName(path: string): string {
 
 export default defineTransform({
   id: ID,
-  summary: 'Set readOnlyRootFilesystem: true on every container and mount an emptyDir wherever the app must write (/tmp, known image paths, declared paths)',
+  summary: 'Set readOnlyRootFilesystem: true on every container that does not set false itself, and mount an emptyDir wherever the app must write (/tmp, known image paths, declared paths)',
   reason: 'A read-only root filesystem stops an attacker from dropping binaries or changing the app; the paths the app legitimately writes to get their own size-limited emptyDir volume so it keeps running.',
   docs: 'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/',
   scope: 'podTemplate',
@@ -57,9 +57,18 @@ export default defineTransform({
       type: "Kubernetes quantity (256Mi), or ''",
       test: (v) => (v === '' || parseQuantity(v) ? undefined : `${JSON.stringify(v)} is not a Kubernetes quantity (e.g. 256Mi, 1Gi), or '' for no limit`),
     }),
+    overrideExplicitFalse: boolean({
+      default: false,
+      description: 'also make read-only a container that sets readOnlyRootFilesystem: false itself (by default that choice is kept and reported)',
+    }),
   },
   changesPrivileges: true,
   messages: {
+    readOnlyRootFilesystemKept: {
+      severity: 'warning',
+      title: 'readOnlyRootFilesystem: false kept',
+      help: `readOnlyRootFilesystem is not part of the Pod Security Standards, and an explicit false is usually deliberate: some apps rewrite their own files at run time (the ingress-nginx controller writes its nginx.conf). kharden keeps it. To make the container read-only, delete the field (kharden then mounts writable paths) or set the option overrideExplicitFalse: true for ${ID} in the profile.`,
+    },
     readOnlyRootFilesystemOverridden: {
       severity: 'warning',
       title: 'readOnlyRootFilesystem overridden',
@@ -91,6 +100,12 @@ export default defineTransform({
       const rofs = mapAt(c.container, '/securityContext').readOnlyRootFilesystem;
       if (rofs === true) continue;
       const rofsPath = `${c.path}/securityContext/readOnlyRootFilesystem`;
+      // An explicit false is the author's choice and no Pod Security level forbids it; values that
+      // are not booleans are invalid (the API server rejects them) and are still replaced.
+      if (rofs === false && !options.overrideExplicitFalse) {
+        if (!skipped(c.name)) ctx.report({ code: 'readOnlyRootFilesystemKept', message: `container ${c.name}: readOnlyRootFilesystem: false kept`, path: rofsPath });
+        continue;
+      }
       ctx.set(rofsPath, true, rofs === undefined || rofs === null
         ? 'a read-only root filesystem stops writes to the image; the paths the app writes to get emptyDir volumes'
         : `readOnlyRootFilesystem was ${JSON.stringify(rofs)}; a read-only root filesystem stops writes to the image`);
