@@ -101,8 +101,12 @@ export default defineTransform({
 
     // --- containers ---
     for (const c of containers) {
-      if (exempt(c.name)) continue;
       const path = `${c.path}/securityContext/seccompProfile`;
+      if (exempt(c.name)) {
+        // Planned anyway: the engine drops it and reports what the exemption kept.
+        if (c.own !== undefined && !allowed(c.own)) ctx.set(path, { ...runtimeDefault }, `container ${c.name} overrides the pod with seccomp ${c.own.type}, which restricted does not allow`);
+        continue;
+      }
       const fromAnnotation = profileOfAnnotation(c.annotation);
       let final = c.own;
       if (c.own !== undefined && !allowed(c.own)) {
