@@ -150,10 +150,14 @@ export default defineTransform({
       const entry = findKnownImage(image, KNOWN_IMAGES);
       const layout = writableLayoutOf(image);
       const declared = declaredPaths(target, c.name);
-      const dataDirs = dataDirectories(c.container, layout);
+      // An init container that runs to completion and mounts nothing at the data directory keeps
+      // no data there (its writes would reach no other container): a database image used for a
+      // script (mysql:5.7 writing a config file) gets no data volume and no warning.
+      const runsToCompletion = c.list === 'initContainers' && c.container.restartPolicy !== 'Always';
+      const dataDirs = runsToCompletion ? [] : dataDirectories(c.container, layout);
       // A known writable path inside the image's default data directory is that data directory
       // (known-images lists /var/lib/postgresql/data): it moves with PGDATA, and gets no size limit.
-      const known = (entry?.writablePaths ?? []).map(normPath).filter((p) => !layout?.data.some((d) => covers(d, p)) || dataDirs.includes(p));
+      const known = (entry?.writablePaths ?? []).map(normPath).filter((p) => !layout?.data.some((d) => covers(d, p) || covers(p, d)) || dataDirs.includes(p));
       const wanted = ['/tmp', ...known, ...(layout?.writable ?? []), ...dataDirs, ...declared.paths];
       // Unique, and none below another wanted path (its parent's volume covers it).
       const unique = [...new Set(wanted)];
