@@ -47,6 +47,20 @@ function declaredPaths(target: PodTemplateTarget, container: string): { paths: s
  */
 function dataDirectories(container: JsonObject, layout: WritableLayout | undefined): string[] {
   if (!layout) return [];
+  const flag = layout.dataPathFlag;
+  if (flag) {
+    // The last occurrence wins, as with Go's flag package.
+    const words = [...listAt(container, '/command'), ...listAt(container, '/args')].map((w) => (typeof w === 'string' ? w : ''));
+    let value: string | undefined;
+    words.forEach((w, i) => {
+      if (w.startsWith(`${flag}=`)) value = w.slice(flag.length + 1);
+      else if (w === flag && i + 1 < words.length) value = words[i + 1];
+    });
+    if (value !== undefined && value.trim().startsWith('/') && !value.includes('$')) {
+      const p = normPath(value);
+      if (p !== '/' && !p.split('/').includes('..')) return [p];
+    }
+  }
   const variable = layout.dataPathEnv;
   if (variable) {
     const env = listAt(container, '/env').find((e) => isPlainObject(e) && e.name === variable.name);

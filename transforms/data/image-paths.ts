@@ -29,6 +29,8 @@ export interface ImagePaths {
    * root's, mode 0777; the entrypoint creates PGDATA itself inside the parent.
    */
   dataPathEnv?: { name: string; parent?: boolean };
+  /** A command-line flag that moves the data directory (`--storage.tsdb.path=/data` or `--storage.tsdb.path /data`). */
+  dataPathFlag?: string;
 }
 
 export const IMAGE_PATHS: readonly ImagePaths[] = [
@@ -48,9 +50,10 @@ export const IMAGE_PATHS: readonly ImagePaths[] = [
   { match: '(^|/)rabbitmq$', dataPaths: ['/var/lib/rabbitmq'] },
   // https://www.elastic.co/guide/en/elasticsearch/reference/current/docker.html: data in /usr/share/elasticsearch/data.
   { match: '(^|/)elasticsearch(/elasticsearch)?$', dataPaths: ['/usr/share/elasticsearch/data'] },
-  // https://github.com/prometheus/prometheus and /alertmanager Dockerfiles: `VOLUME [ "/prometheus" ]`, `VOLUME [ "/alertmanager" ]`.
-  { match: '(^|/)prom(etheus)?/prometheus$', dataPaths: ['/prometheus'] },
-  { match: '(^|/)prom(etheus)?/alertmanager$', dataPaths: ['/alertmanager'] },
+  // https://github.com/prometheus/prometheus and /alertmanager Dockerfiles: `VOLUME [ "/prometheus" ]`
+  // with CMD `--storage.tsdb.path=/prometheus`; `VOLUME [ "/alertmanager" ]` with `--storage.path=/alertmanager`.
+  { match: '(^|/)prom(etheus)?/prometheus$', dataPaths: ['/prometheus'], dataPathFlag: '--storage.tsdb.path' },
+  { match: '(^|/)prom(etheus)?/alertmanager$', dataPaths: ['/alertmanager'], dataPathFlag: '--storage.path' },
   // https://github.com/grafana/grafana Dockerfile: `GF_PATHS_DATA="/var/lib/grafana"` (SQLite database, plugins).
   { match: '(^|/)grafana/grafana(-oss|-enterprise)?$', dataPaths: ['/var/lib/grafana'], dataPathEnv: { name: 'GF_PATHS_DATA' } },
 ];
@@ -98,6 +101,8 @@ export interface WritableLayout {
   data: string[];
   /** The env var that moves the data directory, if any. */
   dataPathEnv?: { name: string; parent?: boolean };
+  /** The command-line flag that moves it, if any. */
+  dataPathFlag?: string;
   /** Set when the paths come from the Bitnami layout without a checked entry: the repository's app name. */
   bitnamiUnchecked?: string;
 }
@@ -129,5 +134,7 @@ export function writableLayoutOf(image: unknown): WritableLayout | undefined {
     if (!re) compiled.set(e.match, (re = new RegExp(e.match)));
     return re.test(repo);
   });
-  return entry ? { writable: [], data: [...entry.dataPaths], ...(entry.dataPathEnv ? { dataPathEnv: entry.dataPathEnv } : {}) } : undefined;
+  return entry
+    ? { writable: [], data: [...entry.dataPaths], ...(entry.dataPathEnv ? { dataPathEnv: entry.dataPathEnv } : {}), ...(entry.dataPathFlag ? { dataPathFlag: entry.dataPathFlag } : {}) }
+    : undefined;
 }
