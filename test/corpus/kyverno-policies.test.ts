@@ -58,9 +58,11 @@ function expectations(policy: string): [string, string | undefined, boolean][] {
 }
 
 let options: HardenOptions;
+let overridingFalse: HardenOptions;
 beforeAll(async () => {
   const p = await resolveProfile('restricted', loadProfileFile);
   options = { ...hardenOptionsOf(p), freezeTargets: true };
+  overridingFalse = { ...options, chain: options.chain.map((l) => (l.id === 'read-only-root-filesystem' ? { ...l, options: { ...l.options, overrideExplicitFalse: true } } : l)) };
 });
 
 describe.skipIf(!present)(present ? "Kyverno's require-ro-rootfs and require-drop-all" : `Kyverno policies: SKIPPED because ${ROOT} is absent`, () => {
@@ -82,7 +84,10 @@ describe.skipIf(!present)(present ? "Kyverno's require-ro-rootfs and require-dro
       let failingBefore = 0;
       for (const file of files) {
         const text = fs.readFileSync(file, 'utf8');
-        const output = hardenText(file, text, options).output;
+        // An explicit readOnlyRootFilesystem: false is kept by default (no Pod Security level
+        // forbids it, and apps such as ingress-nginx need it); the profile option makes kharden
+        // override it, which is what this policy asks for.
+        const output = hardenText(file, text, overridingFalse).output;
         failingBefore += docsIn(text).flatMap(podsOf).filter((p) => !passes(p.pod)).length;
         for (const doc of parseStream(output, file).documents) {
           for (const p of podsOf(doc.value)) expect(passes(p.pod), `${path.basename(file)} ${p.name} after hardening`).toBe(true);
@@ -91,4 +96,16 @@ describe.skipIf(!present)(present ? "Kyverno's require-ro-rootfs and require-dro
       expect(failingBefore).toBeGreaterThan(3);
     });
   }
+
+  test('by default an explicit readOnlyRootFilesystem: false is kept, with a warning per container', () => {
+    const file = path.join(ROOT, 'require-ro-rootfs/.chainsaw-test/bad-pod-false.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    const result = hardenText(file, text, options);
+    const kept = result.findings.filter((f) => f.code === 'readOnlyRootFilesystemKept');
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((f) => f.severity === 'warning')).toBe(true);
+    for (const doc of parseStream(result.output, file).documents) {
+      for (const p of podsOf(doc.value)) expect(POLICIES['require-ro-rootfs'](p.pod)).toBe(false);
+    }
+  });
 });

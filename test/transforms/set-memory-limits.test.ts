@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import transform from '../../transforms/set-memory-limits.js';
 import { compareQuantity, parseQuantity } from '../../transforms/data/quantity.js';
+import { heapFlagsIn, jvmHeapOf, jvmMemoryLimit } from '../../transforms/data/jvm.js';
 import { chainOf, harden, runTransformFixtures } from '../helpers/harness.js';
 
 runTransformFixtures(transform);
@@ -53,8 +54,44 @@ describe('set-memory-limits options', () => {
   test.each([
     [{ defaultMemoryLimit: '512K' }, /defaultMemoryLimit/],
     [{ defaultMemoryRequest: '0' }, /defaultMemoryRequest/],
+    [{ limitToRequestRatio: 0 }, /limitToRequestRatio/],
+    [{ limitToRequestRatio: 1.5 }, /limitToRequestRatio/],
     [{ cpuRequest: 'lots' }, /cpuRequest/],
   ])('%j is refused with a message naming the option', (options, msg) => {
     expect(() => chainOf(transform, options)).toThrow(msg);
+  });
+});
+
+describe('JVM heap flags', () => {
+  const G = 1n << 30n;
+  const M = 1n << 20n;
+  test.each([
+    ['-Xmx1g', [G]],
+    ['-Xms512m -Xmx1G -XX:+UseG1GC', [512n * M, G]],
+    ['"-Xmx2048M"', [2048n * M]],
+    ['-XX:MaxHeapSize=3g,-XX:InitialHeapSize=1024k', [3n * G, 1024n * 1024n]],
+    ['-Xmx1073741824', [G]],
+    ['-Xss1m -XX:MaxRAMPercentage=75.0 -XX:MaxMetaspaceSize=256m', []],
+    ['--max-xmx1g -Xmx1gb x-Xmx1g', []],
+  ])('%s', (text, want) => expect(heapFlagsIn(text).map((f) => f.bytes)).toEqual(want));
+
+  test('the largest heap of env values, command and args, with $(VAR) expanded from literal env values', () => {
+    const heap = jvmHeapOf({
+      env: [{ name: 'HEAP', value: '3g' }, { name: 'JAVA_TOOL_OPTIONS', value: '-Xmx1g' }, { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+      command: ['java', '-Xms2g'],
+      args: ['-Xmx$(HEAP)', '-Xmx$(MISSING)', '$$(HEAP)'],
+    });
+    expect(heap).toEqual({ bytes: 3n * G, flag: '-Xmx3g', where: 'args' });
+    expect(jvmHeapOf({ image: 'x', env: [{ name: 'OPTS', value: '$(NOPE) -Xmx$$(HEAP)' }] })).toBeUndefined();
+  });
+
+  test('on a tie the -Xmx flag is named', () => {
+    expect(jvmHeapOf({ env: [{ name: 'ES_JAVA_OPTS', value: '-Xms1g -Xmx1g' }] })?.flag).toBe('-Xmx1g');
+  });
+
+  test('a limit for a heap is heap × 1.25 + 256Mi, rounded up to a MiB', () => {
+    expect(jvmMemoryLimit(G).quantity).toBe('1536Mi');
+    expect(jvmMemoryLimit(4n * G).quantity).toBe('5376Mi');
+    expect(jvmMemoryLimit(100n * M + 1n).quantity).toBe('382Mi');
   });
 });
