@@ -88,11 +88,11 @@ spec:
         checked: "yes"
 `);
     expect(web.edits.map((e) => [e.transform, e.path, e.line, e.outputLine])).toEqual([
-      ['disallow-privilege-escalation', '/spec/template/spec/containers/0/securityContext', 10, 13],
-      ['test-labeller', '/spec/template/metadata', 8, 15],
+      ['disallow-privilege-escalation', '/spec/template/spec/containers/0/securityContext', 10, 12],
+      ['test-labeller', '/spec/template/metadata', 7, 14],
     ]);
-    expect(ns.edits.map((e) => [e.path, e.line, e.outputLine])).toEqual([['/metadata/labels', 5, 7]]);
-    expect(web.findings.map((f) => [f.code, f.transform, f.path, f.line])).toEqual([['seen', 'test-labeller', '/spec/template/spec', 9]]);
+    expect(ns.edits.map((e) => [e.path, e.line, e.outputLine])).toEqual([['/metadata/labels', 4, 6]]);
+    expect(web.findings.map((f) => [f.code, f.transform, f.path, f.line])).toEqual([['seen', 'test-labeller', '/spec/template/spec', 8]]);
     expect(run.findings).toEqual([{ code: 'total', severity: 'warning', message: '2 resources', transform: 'test-labeller' }]);
     expect(run.generated).toEqual([
       {

@@ -31,7 +31,7 @@ describe('option values are refused when the profile is read, naming the file an
     ['drop-all-capabilities', '      keep: [NET_BIND_SERVICE, SYS_ADMIN]\n', /profile team\.yaml:8: drop-all-capabilities: option keep\.1: "SYS_ADMIN" is not a capability the baseline Pod Security level allows/],
     ['read-only-root-filesystem', '      sizeLimit: 256MB\n', /profile team\.yaml:8: read-only-root-filesystem: option sizeLimit: "256MB" is not a Kubernetes quantity/],
     ['set-memory-limits', '      defaultMemoryLimit: 0\n', /option defaultMemoryLimit: must be a string, found number 0/],
-    ['set-memory-limits', '      memoryLimit: 1Gi\n', /profile team\.yaml:8: set-memory-limits: option memoryLimit: unknown option "memoryLimit" \(known: defaultMemoryLimit, defaultMemoryRequest, cpuRequest\)/],
+    ['set-memory-limits', '      memoryLimit: 1Gi\n', /profile team\.yaml:8: set-memory-limits: option memoryLimit: unknown option "memoryLimit" \(known: defaultMemoryLimit, defaultMemoryRequest, cpuRequest, limitToRequestRatio\)/],
   ])('%s %s', async (id, options, message) => {
     const error = await resolveProfile('team.yaml', loader({ 'team.yaml': withOption(id, options) })).catch((e) => e);
     expect(error).toBeInstanceOf(UsageError);
@@ -65,7 +65,7 @@ describe('kharden --print-profile (renderResolvedProfile)', () => {
     expect(printed.nodeAgents).toBe('keep');
     expect(printed.transforms.map((t: { id: string }) => t.id)).toEqual(p.chain.map((l) => l.id));
     expect(printed.transforms.find((t: { id: string }) => t.id === 'run-as-non-root').options).toEqual({ uid: 10001, gid: 65532 });
-    expect(printed.transforms.find((t: { id: string }) => t.id === 'set-memory-limits').options).toEqual({ defaultMemoryLimit: '512Mi', defaultMemoryRequest: '128Mi', cpuRequest: null });
+    expect(printed.transforms.find((t: { id: string }) => t.id === 'set-memory-limits').options).toEqual({ defaultMemoryLimit: '512Mi', defaultMemoryRequest: '128Mi', cpuRequest: null, limitToRequestRatio: 2 });
     expect(printed.exclude).toEqual([{ kinds: ['DaemonSet'], namespaces: ['kube-system'] }]);
     expect(renderResolvedProfile(p)).toMatch(/# from profile team\.yaml:\d+\n\s+- kinds:/);
     // What it prints is itself a profile kharden reads back to the same chain.
