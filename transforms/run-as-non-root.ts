@@ -23,21 +23,29 @@ const GROUP_ANNOTATION = 'kharden.dev/run-as-group';
 const SC = '/spec/securityContext';
 const MAX_ID = 2147483647;
 
-/** A runAsUser/runAsGroup field: its number, undefined when absent or null, NaN for anything else (left alone). */
-function idField(v: Json | undefined): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  return typeof v === 'number' ? v : NaN;
+
+/** An identity kharden picks for a container, with the words for the report. */
+interface Choice {
+  uid: number;
+  /** Undefined: leave runAsGroup alone (the image's own primary group applies). */
+  gid?: number;
+  /** Where the UID comes from. */
+  why: string;
+  /** Where the GID comes from. */
+  gidWhy?: string;
+  source: 'annotation' | 'table' | 'pod' | 'default';
 }
 
-type Field = 'runAsUser' | 'runAsGroup';
-interface Choice {
-  n: number;
-  /** Where the number comes from, for the edit's reason. */
-  why: string;
+function idOf(v: Json | undefined): number | undefined {
+  return typeof v === 'number' ? v : undefined;
 }
 
 function annotationsOf(o: unknown): Record<string, Json> {
   return obj(obj(obj(o).metadata).annotations);
+}
+
+function listNames(names: readonly string[]): string {
+  return `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'}`;
 }
 
 export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
@@ -70,31 +78,40 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
   run(target, ctx) {
     const options = ctx.options;
     const t = target.template;
-    const plan = ctx;
     const windows = target.pod.windows;
     const podSc = mapAt(t, SC);
     const refs = containersOf(t);
     const sources = [t, target.resource];
+    const report = (f: FindingInput) => ctx.report(f);
+    const scOf = (r: ContainerRef) => mapAt(r.container, '/securityContext');
 
     // Exempted containers (kharden.dev/skip.<name>): the engine drops their edits and findings,
     // but pod-level settings would still reach them, so with one present everything is set per
     // container instead.
     const exempt = new Set(refs.filter((r) => target.pod.exemptContainers.includes(r.name)).map((r) => r.name));
+    const active = refs.filter((r) => !exempt.has(r.name));
     const podLevel = exempt.size === 0;
-    const report = (f: FindingInput) => ctx.report(f);
+    const perContainerWhy = () => `set per container, not on the pod, because ${listNames([...exempt])} exempted from ${ID}`;
+
+    // What each container runs as before this transform: its own field, else the pod's.
+    const nonRootBefore = (r: ContainerRef) => (scOf(r).runAsNonRoot ?? podSc.runAsNonRoot) === true;
+    const uidBefore = (r: ContainerRef) => idOf(scOf(r).runAsUser) ?? idOf(podSc.runAsUser);
 
     // --- runAsNonRoot (every OS: upstream's runAsNonRoot check has no Windows exemption) ---
-    if (podLevel && podSc.runAsNonRoot !== true) {
-      plan.set(`${SC}/runAsNonRoot`, true, podSc.runAsNonRoot === false
+    // A pod whose containers all set runAsNonRoot: true already passes; only an explicit false
+    // on the pod fails it then (restricted forbids it even when every container sets true).
+    const everyContainerNonRoot = active.length > 0 && active.every((r) => scOf(r).runAsNonRoot === true);
+    if (podLevel && podSc.runAsNonRoot !== true && (podSc.runAsNonRoot === false || !everyContainerNonRoot)) {
+      ctx.set(`${SC}/runAsNonRoot`, true, podSc.runAsNonRoot === false
         ? 'runAsNonRoot: false lets every container run as root; restricted requires true'
         : 'restricted requires runAsNonRoot: true; the kubelet then refuses to start any container of this pod as UID 0');
     }
-    for (const r of refs) {
-      const own = mapAt(r.container, '/securityContext').runAsNonRoot;
+    for (const r of active) {
+      const own = scOf(r).runAsNonRoot;
       if (own === false) {
-        plan.set(`${r.path}/securityContext/runAsNonRoot`, true, `container ${r.name} sets runAsNonRoot: false, overriding the pod; restricted requires true`);
+        ctx.set(`${r.path}/securityContext/runAsNonRoot`, true, `container ${r.name} sets runAsNonRoot: false, overriding the pod; restricted requires true`);
       } else if (!podLevel && own !== true && podSc.runAsNonRoot !== true) {
-        plan.set(`${r.path}/securityContext/runAsNonRoot`, true, `set per container, not on the pod, because ${[...exempt].join(', ')} ${exempt.size > 1 ? 'are' : 'is'} exempted from ${ID}; restricted requires runAsNonRoot: true`);
+        ctx.set(`${r.path}/securityContext/runAsNonRoot`, true, `${perContainerWhy()}; restricted requires runAsNonRoot: true`);
       }
     }
 
@@ -102,8 +119,8 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       // Windows forbids runAsUser/runAsGroup/fsGroup; the kubelet checks runAsNonRoot against the
       // Windows user name instead, and refuses ContainerAdministrator.
       const podUser = obj(podSc.windowsOptions).runAsUserName;
-      for (const r of refs) {
-        if (typeof podUser === 'string' || typeof obj(mapAt(r.container, '/securityContext').windowsOptions).runAsUserName === 'string') continue;
+      for (const r of active) {
+        if (typeof podUser === 'string' || typeof obj(scOf(r).windowsOptions).runAsUserName === 'string') continue;
         report({
           code: 'imageMayRequireRoot',
           // The kubelet refuses to start it: a warning, not a note.
@@ -115,8 +132,22 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       return;
     }
 
-    // --- the identity to run as ---
-    // Annotations: the pod template's first, then the workload's.
+    // --- who needs an identity from kharden ---
+    // A container gets a UID only where kharden itself introduces runAsNonRoot (it had no
+    // runAsNonRoot: true, own or inherited) and it names no user: with runAsNonRoot already set,
+    // the image's own USER is the user's choice, and another UID would change who owns the files
+    // the image ships. A UID of 0 is replaced wherever it is (restricted forbids it).
+    const needsUid = new Set(active.filter((r) => uidBefore(r) === undefined && !nonRootBefore(r)));
+    const podRootUser = idOf(podSc.runAsUser) === 0;
+    const podRootGroup = idOf(podSc.runAsGroup) === 0;
+    const rootUser = (r: ContainerRef) => idOf(scOf(r).runAsUser) === 0 || (scOf(r).runAsUser == null && podRootUser);
+    const rootGroup = (r: ContainerRef) => idOf(scOf(r).runAsGroup) === 0 || (scOf(r).runAsGroup == null && podRootGroup);
+    if (needsUid.size === 0 && !podRootUser && !podRootGroup && !active.some((r) => rootUser(r) || rootGroup(r))) {
+      // Every container already passes (runAsNonRoot, no root IDs): nothing to add.
+      return;
+    }
+
+    // --- where identities come from: annotations, the known-images table, the profile default ---
     const readId = (key: string): number | undefined => {
       for (const o of sources) {
         const raw = annotationsOf(o)[key];
@@ -135,119 +166,173 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       return undefined;
     };
     const annUid = readId(USER_ANNOTATION);
-    const annGidOwn = readId(GROUP_ANNOTATION);
+    const annGid = readId(GROUP_ANNOTATION);
     const known = new Map<ContainerRef, KnownImage | undefined>(refs.map((r) => [r, findKnownImage(r.container.image)]));
     const imageName = (r: ContainerRef) => (typeof r.container.image === 'string' ? imageRepository(r.container.image) : '(no image)');
-    /** What a container wants from the annotation or the table, with the words for the report. */
-    const wanted = (r: ContainerRef | undefined, field: Field): Choice | undefined => {
-      const isUser = field === 'runAsUser';
-      const ann = isUser ? annUid : annGidOwn ?? annUid;
-      if (ann !== undefined) {
-        const why = isUser ? `the annotation ${USER_ANNOTATION}` : annGidOwn !== undefined ? `the annotation ${GROUP_ANNOTATION}` : `the annotation ${USER_ANNOTATION}, as ${GROUP_ANNOTATION} is not set`;
-        return { n: ann, why };
-      }
-      const k = r && known.get(r);
+    const fromAnnotation = (): Choice | undefined =>
+      annUid === undefined
+        ? undefined
+        : {
+            uid: annUid,
+            gid: annGid ?? annUid,
+            why: `the annotation ${USER_ANNOTATION}`,
+            gidWhy: annGid !== undefined ? `the annotation ${GROUP_ANNOTATION}` : `the annotation ${USER_ANNOTATION}, as ${GROUP_ANNOTATION} is not set`,
+            source: 'annotation',
+          };
+    const fromTable = (r: ContainerRef): Choice | undefined => {
+      const k = known.get(r);
       if (!k || k.uid === undefined) return undefined;
-      return { n: isUser ? k.uid : k.gid ?? k.uid, why: `the ${isUser ? 'user' : 'group'} the ${imageName(r!)} image is built to run as` };
+      const why = `the user the ${imageName(r)} image is built to run as`;
+      return { uid: k.uid, gid: k.gid, why, gidWhy: `the group the ${imageName(r)} image is built to run as`, source: 'table' };
     };
-    // The app's containers decide before init containers; an exempted container decides nothing.
-    const order = ['containers', 'initContainers', 'ephemeralContainers'];
-    const first = [...refs].sort((a, b) => order.indexOf(a.list) - order.indexOf(b.list)).find((r) => !exempt.has(r.name) && known.get(r)?.uid !== undefined);
-    const podUserSet = idField(podSc.runAsUser);
-    const podChoice = (field: Field): Choice => {
-      const ann = wanted(undefined, field);
-      if (ann) return ann;
-      // The pod already names its user: complete it with the same number as its group (the usual convention).
-      if (field === 'runAsGroup' && podUserSet !== undefined && podUserSet > 0) return { n: podUserSet, why: "the same number as the pod's runAsUser" };
-      return wanted(first, field) ?? {
-        n: field === 'runAsUser' ? options.uid : options.gid,
-        why: `kharden's default: the distroless "nonroot" ${field === 'runAsUser' ? 'user' : 'group'}, not a real account on common images`,
-      };
+    const byDefault: Choice = {
+      uid: options.uid,
+      gid: options.gid,
+      why: 'kharden\'s default: the distroless "nonroot" user, not a real account on common images',
+      gidWhy: 'kharden\'s default: the distroless "nonroot" group',
+      source: 'default',
     };
-    const says = (field: Field, c: Choice) => `${field === 'runAsUser' ? 'UID' : 'GID'} ${c.n} (${c.why})`;
+    /** What a container runs as when kharden picks: the annotation, its image's table entry, else what the pod gives. */
+    const wanted = (r: ContainerRef, pod: Choice | undefined): Choice => fromAnnotation() ?? fromTable(r) ?? pod ?? byDefault;
 
-    // --- runAsUser / runAsGroup ---
+    // The pod-level choice: the app's containers decide before init containers.
+    const order = ['containers', 'initContainers', 'ephemeralContainers'];
+    const byRole = [...active].sort((a, b) => order.indexOf(a.list) - order.indexOf(b.list));
+    const podChoice: Choice = fromAnnotation() ?? byRole.filter((r) => needsUid.has(r) || rootUser(r)).map(fromTable).find((c) => c) ?? byDefault;
+    const uidSays = (c: Choice) => `UID ${c.uid} (${c.why})`;
+    const gidSays = (c: Choice) => `GID ${c.gid} (${c.gidWhy})`;
     const overridden = new Map<string, string[]>(); // "pod" or a container name → what replaced its zero IDs
-    const byKharden = new Set<ContainerRef>(); // containers whose UID kharden picked
-    const finalUid = new Map<ContainerRef, number>();
-    for (const field of ['runAsUser', 'runAsGroup'] as Field[]) {
-      const isUser = field === 'runAsUser';
-      const pod = podChoice(field);
-      const podValue = idField(podSc[field]);
-      const own = (r: ContainerRef) => idField(mapAt(r.container, '/securityContext')[field]);
-      // What a container without its own value runs as after the pod-level edit (undefined: nothing acceptable).
-      let inherited: number | undefined = podValue !== 0 ? podValue : undefined;
-      let podChosen = false;
-      if (podLevel) {
-        if (podValue === 0) {
-          plan.set(`${SC}/${field}`, pod.n, `${field}: 0 ${isUser ? 'runs the pod as root' : "puts the pod's processes in root's group"}; replaced with ${says(field, pod)}`);
-          overridden.set('pod', [...(overridden.get('pod') ?? []), `${field}: 0 with ${says(field, pod)}`]);
-          inherited = pod.n;
-          podChosen = true;
-        } else if (podValue === undefined && refs.some((r) => own(r) === undefined)) {
-          plan.set(`${SC}/${field}`, pod.n, isUser
-            ? `run as ${says(field, pod)}: with runAsNonRoot alone the kubelet refuses images whose USER is root or a name it cannot check`
-            : `primary group ${says(field, pod)} instead of the image's, often root's group 0`);
-          inherited = pod.n;
-          podChosen = true;
+    const note = (who: string, what: string) => overridden.set(who, [...(overridden.get(who) ?? []), what]);
+
+    // --- runAsUser ---
+    // On the pod only when every container that would inherit it is one kharden picks a user for
+    // (or one that inherits root from the pod): a container that runs as its image's own user
+    // keeps it.
+    const inheritsPodUser = active.filter((r) => scOf(r).runAsUser == null);
+    const podUserByKharden =
+      podLevel && (podRootUser || (podSc.runAsUser == null && inheritsPodUser.length > 0 && inheritsPodUser.every((r) => needsUid.has(r))));
+    if (podUserByKharden) {
+      if (podRootUser) {
+        ctx.set(`${SC}/runAsUser`, podChoice.uid, `runAsUser: 0 runs the pod as root; replaced with ${uidSays(podChoice)}`);
+        note('pod', `runAsUser: 0 with ${uidSays(podChoice)}`);
+      } else {
+        ctx.set(`${SC}/runAsUser`, podChoice.uid, `run as ${uidSays(podChoice)}: with runAsNonRoot alone the kubelet refuses images whose USER is root or a name it cannot check`);
+      }
+    }
+    // A pod-level user someone chose (not root): a container replacing its own root UID falls back to it.
+    const podUserChosen = idOf(podSc.runAsUser);
+    const podUser: Choice | undefined = podUserByKharden
+      ? podChoice
+      : podUserChosen !== undefined && podUserChosen > 0
+        ? { uid: podUserChosen, why: "the pod's runAsUser", source: 'pod' }
+        : undefined;
+    /** The identity kharden gave each container (its UID, and the group that goes with it). */
+    const assigned = new Map<ContainerRef, Choice>();
+    for (const r of active) {
+      const own = idOf(scOf(r).runAsUser);
+      const path = `${r.path}/securityContext/runAsUser`;
+      if (own === 0) {
+        const want = wanted(r, podUser);
+        ctx.set(path, want.uid, `container ${r.name}: runAsUser: 0 runs it as root; replaced with ${uidSays(want)}`);
+        note(r.name, `runAsUser: 0 with ${uidSays(want)}`);
+        assigned.set(r, want);
+      } else if (own === undefined && (needsUid.has(r) || rootUser(r))) {
+        if (podUserByKharden) {
+          // It inherits the pod's UID unless its image has its own user.
+          const want = wanted(r, podChoice);
+          if (want.uid !== podChoice.uid) ctx.set(path, want.uid, `container ${r.name}: ${uidSays(want)}, not the pod's ${podChoice.uid}`);
+          assigned.set(r, want);
+        } else {
+          const want = wanted(r, undefined);
+          ctx.set(path, want.uid, podLevel ? `container ${r.name}: run as ${uidSays(want)}` : `container ${r.name}: run as ${uidSays(want)}; ${perContainerWhy()}`);
+          if (rootUser(r)) note(r.name, `the pod's runAsUser: 0 with ${uidSays(want)}`);
+          assigned.set(r, want);
         }
       }
-      for (const r of refs) {
-        const mine = own(r);
-        const path = `${r.path}/securityContext/${field}`;
-        // A container's table group goes with its table user only: not with a UID someone else chose.
-        const fromTable = isUser || annGidOwn !== undefined || annUid !== undefined || known.get(r)?.uid === finalUid.get(r) ? wanted(r, field) : undefined;
-        const want: Choice = fromTable ?? (inherited !== undefined && !podChosen ? { n: inherited, why: `the pod's ${field}` } : podChosen ? { n: pod.n, why: `as the pod: ${pod.why}` } : pod);
-        let reason: string | undefined;
-        if (mine === 0) {
-          reason = `container ${r.name}: ${field}: 0 ${isUser ? 'runs it as root' : "puts it in root's group"}; replaced with ${says(field, want)}`;
-          overridden.set(r.name, [...(overridden.get(r.name) ?? []), `${field}: 0 with ${says(field, want)}`]);
-        } else if (mine === undefined && inherited === undefined) {
-          reason = podLevel
-            ? `container ${r.name}: run as ${says(field, want)}`
-            : `container ${r.name}: run as ${says(field, want)}; set per container, not on the pod, because ${[...exempt].join(', ')} ${exempt.size > 1 ? 'are' : 'is'} exempted from ${ID}`;
-        } else if (mine === undefined && podChosen && want.n !== inherited) {
-          reason = `container ${r.name}: ${says(field, want)}, not the pod's ${inherited}`;
-        }
-        if (reason !== undefined) plan.set(path, want.n, reason);
-        if (isUser) {
-          if (reason !== undefined || (mine === undefined && podChosen)) byKharden.add(r);
-          finalUid.set(r, reason !== undefined ? want.n : mine ?? inherited ?? NaN);
-        }
+    }
+
+    // --- runAsGroup ---
+    // A group goes with a UID kharden picked; a container that chose its own user keeps its own
+    // group (the image's entry for that UID), and a group the pod names is kept. Root's group is
+    // replaced wherever it is.
+    const podGroupChosen = idOf(podSc.runAsGroup);
+    const inheritsPodGroup = active.filter((r) => scOf(r).runAsGroup == null);
+    /** The group to replace a root group with: the identity kharden picked, else the same number as the user it runs as. */
+    const rootGroupReplacement = (c: Choice | undefined, uid: number | undefined): { gid: number; why: string } =>
+      c && c.gid !== undefined ? { gid: c.gid, why: c.gidWhy! } : uid !== undefined && uid > 0 ? { gid: uid, why: 'the same number as its runAsUser' } : { gid: byDefault.gid!, why: byDefault.gidWhy! };
+    const podGroupByKharden =
+      podLevel &&
+      (podGroupChosen === 0 ||
+        (podGroupChosen === undefined &&
+          podUserByKharden &&
+          podChoice.gid !== undefined &&
+          inheritsPodGroup.length > 0 &&
+          // Everyone who would inherit it runs as a user kharden picked, with a group of its own.
+          inheritsPodGroup.every((r) => assigned.get(r)?.gid !== undefined)));
+    if (podGroupByKharden) {
+      if (podGroupChosen === 0) {
+        const g = rootGroupReplacement(podUserByKharden ? podChoice : undefined, idOf(mapAt(ctx.current, SC).runAsUser));
+        const why = g.why === 'the same number as its runAsUser' ? "the same number as the pod's runAsUser" : g.why;
+        ctx.set(`${SC}/runAsGroup`, g.gid, `runAsGroup: 0 puts the pod's processes in root's group; replaced with GID ${g.gid} (${why})`);
+        note('pod', `runAsGroup: 0 with GID ${g.gid} (${why})`);
+      } else {
+        ctx.set(`${SC}/runAsGroup`, podChoice.gid!, `primary group ${gidSays(podChoice)} instead of the image's, often root's group 0`);
       }
+    }
+    const podGroupAfter = idOf(mapAt(ctx.current, SC).runAsGroup);
+    for (const r of active) {
+      const own = idOf(scOf(r).runAsGroup);
+      const path = `${r.path}/securityContext/runAsGroup`;
+      const mine = assigned.get(r);
+      if (own === 0 || (own === undefined && podGroupChosen === 0 && !podGroupByKharden)) {
+        const userNow = idOf(mapAt(ctx.current, `${r.path}/securityContext`).runAsUser) ?? idOf(mapAt(ctx.current, SC).runAsUser);
+        const g = rootGroupReplacement(mine, userNow);
+        const what = own === 0 ? 'runAsGroup: 0' : "the pod's runAsGroup: 0";
+        ctx.set(path, g.gid, `container ${r.name}: ${what} puts it in root's group; replaced with GID ${g.gid} (${g.why})`);
+        note(r.name, `${what} with GID ${g.gid} (${g.why})`);
+      } else if (own === undefined && mine?.gid !== undefined && mine.gid !== podGroupAfter && (podGroupChosen === undefined || podGroupByKharden)) {
+        ctx.set(path, mine.gid, podGroupAfter !== undefined ? `container ${r.name}: ${gidSays(mine)}, not the pod's ${podGroupAfter}` : `container ${r.name}: primary group ${gidSays(mine)}`);
+      }
+    }
+
+    // Exempted containers: what they would get is planned all the same, so that the report says
+    // what was not applied to them (the engine drops these edits).
+    for (const r of refs.filter((x) => exempt.has(x.name))) {
+      if (uidBefore(r) !== undefined && uidBefore(r) !== 0) continue;
+      if (nonRootBefore(r) && uidBefore(r) === undefined) continue;
+      const want = wanted(r, undefined);
+      ctx.set(`${r.path}/securityContext/runAsNonRoot`, true, `restricted requires runAsNonRoot: true`);
+      ctx.set(`${r.path}/securityContext/runAsUser`, want.uid, `container ${r.name}: run as ${uidSays(want)}`);
+      if (want.gid !== undefined) ctx.set(`${r.path}/securityContext/runAsGroup`, want.gid, `container ${r.name}: primary group ${gidSays(want)}`);
     }
 
     // --- findings ---
     const podFields = overridden.get('pod');
-    if (podFields) {
-      report({
-        code: 'rootUserOverridden',
-        message: `the pod set root IDs; replaced ${podFields.join(', and ')}`,
-        path: SC,
-      });
-    }
-    for (const r of refs) {
+    if (podFields) report({ code: 'rootUserOverridden', message: `the pod set root IDs; replaced ${podFields.join(', and ')}`, path: SC });
+    for (const r of active) {
       const fields = overridden.get(r.name);
+      const mine = assigned.get(r);
       if (fields) {
         report({
           code: 'rootUserOverridden',
           message: `container ${r.name} (image ${imageName(r)}) set root IDs; replaced ${fields.join(', and ')}`,
           path: `${r.path}/securityContext`,
         });
-      } else if (byKharden.has(r) && annUid === undefined && known.get(r) === undefined) {
+      } else if (mine && mine.source !== 'annotation' && known.get(r) === undefined) {
         report({
           code: 'imageMayRequireRoot',
-          message: `container ${r.name}: image ${imageName(r)} is not in kharden's known-images table; it now runs as UID ${finalUid.get(r)}`,
+          message: `container ${r.name}: image ${imageName(r)} is not in kharden's known-images table; it now runs as UID ${mine.uid}`,
           path: `${r.path}/securityContext`,
         });
       }
     }
 
-    // --- fsGroup: volumes the non-root process can write ---
-    if (listAt(t, '/spec/volumes').length > 0 && idField(podSc.fsGroup) === undefined) {
-      const podGroup = idField(mapAt(plan.current, SC).runAsGroup);
-      const gid = podGroup !== undefined && podGroup > 0 ? podGroup : podChoice('runAsGroup').n;
-      plan.set(`${SC}/fsGroup`, gid, `the pod mounts volumes: fsGroup ${gid} makes them group-owned by the pod's group so a non-root process can write them`);
+    // --- fsGroup: volumes the new user can write ---
+    // Only where kharden changed who runs: a pod already running as non-root users keeps its volumes as they are.
+    if (assigned.size > 0 && podLevel && listAt(t, '/spec/volumes').length > 0 && idOf(podSc.fsGroup) === undefined) {
+      const first = byRole.map((r) => assigned.get(r)).find((c) => c);
+      const gid = podGroupAfter !== undefined && podGroupAfter > 0 ? podGroupAfter : first!.gid ?? first!.uid;
+      ctx.set(`${SC}/fsGroup`, gid, `the pod mounts volumes: fsGroup ${gid} makes them group-owned by the pod's group so a non-root process can write them`);
     }
   },
 });
