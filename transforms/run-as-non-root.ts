@@ -3,7 +3,7 @@ import { defineTransform } from '../src/core/types.js';
 import { integer } from '../src/core/options.js';
 import type { ContainerRef } from '../src/core/resources.js';
 import { containersOf, listAt, mapAt, obj } from './util.js';
-import { findKnownImage, imageRepository } from './data/known-images.js';
+import { findKnownImage, imageRepository, knownIdentity } from './data/known-images.js';
 import type { KnownImage } from './data/known-images.js';
 
 export interface RunAsNonRootOptions {
@@ -34,6 +34,8 @@ interface Choice {
   /** Where the GID comes from. */
   gidWhy?: string;
   source: 'annotation' | 'table' | 'pod' | 'default';
+  /** For `table`: the container whose image's entry it is. */
+  image?: ContainerRef;
 }
 
 function idOf(v: Json | undefined): number | undefined {
@@ -68,9 +70,17 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       pssCheck: 'runAsUser',
     },
     imageMayRequireRoot: {
-      severity: 'info',
+      // A UID picked without knowing the image may not own the files it writes: the app can fail
+      // at start or at its first write, which is a change that may break it.
+      severity: 'warning',
       title: 'image not known to run as non-root',
       help: `Images whose files are owned by root, or that write to root-owned paths, may fail as another user: set runAsUser to the image's own user, or the annotation ${USER_ANNOTATION} on the workload.`,
+      pssCheck: 'runAsNonRoot',
+    },
+    uidFromKnownImage: {
+      severity: 'info',
+      title: "UID from kharden's known-images table",
+      help: `kharden runs images it knows as the user they are built for (transforms/data/known-images.ts cites the Dockerfile for each). If you run a custom build of such an image, set runAsUser yourself, or the annotation ${USER_ANNOTATION}.`,
       pssCheck: 'runAsNonRoot',
     },
     invalidRunAsAnnotation: { severity: 'warning', title: 'run-as annotation is not a non-root ID', help: `${USER_ANNOTATION} and ${GROUP_ANNOTATION} take a numeric ID from 1 to ${MAX_ID}.` },
@@ -123,8 +133,6 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
         if (typeof podUser === 'string' || typeof obj(scOf(r).windowsOptions).runAsUserName === 'string') continue;
         report({
           code: 'imageMayRequireRoot',
-          // The kubelet refuses to start it: a warning, not a note.
-          severity: 'warning',
           message: `Windows container ${r.name}: with runAsNonRoot the kubelet refuses images that run as ContainerAdministrator (servercore's default); set securityContext.windowsOptions.runAsUserName: ContainerUser if the image allows it`,
           path: `${r.path}/securityContext`,
         });
@@ -168,6 +176,7 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     const annUid = readId(USER_ANNOTATION);
     const annGid = readId(GROUP_ANNOTATION);
     const known = new Map<ContainerRef, KnownImage | undefined>(refs.map((r) => [r, findKnownImage(r.container.image)]));
+    const noteOf = (r: ContainerRef) => (known.get(r)?.note ? `. Note on ${imageName(r)}: ${known.get(r)!.note}` : '');
     const imageName = (r: ContainerRef) => (typeof r.container.image === 'string' ? imageRepository(r.container.image) : '(no image)');
     const fromAnnotation = (): Choice | undefined =>
       annUid === undefined
@@ -181,9 +190,10 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
           };
     const fromTable = (r: ContainerRef): Choice | undefined => {
       const k = known.get(r);
-      if (!k || k.uid === undefined) return undefined;
+      const id = k && knownIdentity(k, r.container.image);
+      if (!id) return undefined;
       const why = `the user the ${imageName(r)} image is built to run as`;
-      return { uid: k.uid, gid: k.gid, why, gidWhy: `the group the ${imageName(r)} image is built to run as`, source: 'table' };
+      return { uid: id.uid, gid: id.gid, why, gidWhy: `the group the ${imageName(r)} image is built to run as`, source: 'table', image: r };
     };
     const byDefault: Choice = {
       uid: options.uid,
@@ -315,13 +325,22 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       if (fields) {
         report({
           code: 'rootUserOverridden',
-          message: `container ${r.name} (image ${imageName(r)}) set root IDs; replaced ${fields.join(', and ')}`,
+          message: `container ${r.name} (image ${imageName(r)}) set root IDs; replaced ${fields.join(', and ')}${noteOf(r)}`,
           path: `${r.path}/securityContext`,
         });
-      } else if (mine && mine.source !== 'annotation' && known.get(r) === undefined) {
+      } else if (mine && mine.source === 'table' && mine.image === r) {
+        report({
+          code: 'uidFromKnownImage',
+          message: `container ${r.name}: runs as UID ${mine.uid}${mine.gid !== undefined ? `, GID ${mine.gid}` : " with the image's own group"}, the ${imageName(r)} image's own user (kharden's known-images table)${noteOf(r)}`,
+          path: `${r.path}/securityContext`,
+        });
+      } else if (mine && mine.source !== 'annotation') {
+        // Its own image gave no UID (unknown, or known without a user, like busybox): the UID is a guess.
+        const whose = mine.source === 'table' ? `the pod's, from the ${imageName(mine.image!)} image` : mine.source === 'pod' ? "the pod's" : "kharden's default";
+        const what = known.get(r) ? `has no user of its own in kharden's known-images table` : `is not in kharden's known-images table`;
         report({
           code: 'imageMayRequireRoot',
-          message: `container ${r.name}: image ${imageName(r)} is not in kharden's known-images table; it now runs as UID ${mine.uid}`,
+          message: `container ${r.name}: image ${imageName(r)} ${what}; it now runs as UID ${mine.uid} (${whose})${noteOf(r)}`,
           path: `${r.path}/securityContext`,
         });
       }

@@ -1,11 +1,41 @@
 import { describe, expect, test } from 'vitest';
 import transform from '../../transforms/run-as-non-root.js';
-import { findKnownImage, imageRepository, KNOWN_IMAGES } from '../../transforms/data/known-images.js';
+import { findKnownImage, imageRepository, imageTag, KNOWN_IMAGES, knownIdentity } from '../../transforms/data/known-images.js';
 import { chainOf, harden, runTransformFixtures } from '../helpers/harness.js';
 
 runTransformFixtures(transform);
 
+/** One image per table entry, so a new entry cannot be added without a test that reaches it. */
+const SAMPLE_IMAGE: Record<string, string> = {
+  '(^|/)bitnami(legacy|secure)?/': 'docker.io/bitnami/nginx:1.27',
+  '(^|/)nginxinc/nginx-unprivileged$': 'nginxinc/nginx-unprivileged:1.27',
+  '(^|/)nginx$': 'nginx:1.27',
+  '(^|/)ingress-nginx/controller(-chroot)?$': 'registry.k8s.io/ingress-nginx/controller:v1.11.2',
+  '(^|/)grafana/grafana(-oss|-enterprise)?$': 'grafana/grafana:11.2.0',
+  '(^|/)prom(etheus)?/prometheus$': 'quay.io/prometheus/prometheus:v2.54.1',
+  '(^|/)prom(etheus)?/alertmanager$': 'quay.io/prometheus/alertmanager:v0.27.0',
+  '(^|/)prom(etheus)?/(node-exporter|pushgateway|blackbox-exporter)$': 'quay.io/prometheus/node-exporter:v1.8.2',
+  '(^|/)kube-state-metrics$': 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0',
+  '(^|/)redis$': 'redis:7.4',
+  '(^|/)postgres$': 'postgres:16',
+  '(^|/)mysql$': 'mysql:8.4',
+  '(^|/)mariadb$': 'mariadb:11.4',
+  '(^|/)mongo$': 'mongo:8.0',
+  '(^|/)rabbitmq$': 'rabbitmq:3.13',
+  '(^|/)memcached$': 'memcached:1.6',
+  '(^|/)elasticsearch(/elasticsearch)?$': 'docker.elastic.co/elasticsearch/elasticsearch:8.15.0',
+  '(^|/)pause$': 'registry.k8s.io/pause:3.10',
+  '(^|/)distroless/': 'gcr.io/distroless/static-debian12:nonroot',
+  '^cgr\\.dev/chainguard/': 'cgr.dev/chainguard/nginx:latest',
+  '(^|/)busybox$': 'busybox:1.36',
+};
+
 describe('known-images table', () => {
+  test('every entry has a sample image that it matches (and no earlier entry takes)', () => {
+    for (const e of KNOWN_IMAGES) expect(findKnownImage(SAMPLE_IMAGE[e.match]), e.match).toBe(e);
+    expect(Object.keys(SAMPLE_IMAGE).sort()).toEqual(KNOWN_IMAGES.map((e) => e.match).sort());
+  });
+
   test.each([
     ['nginx', 'nginx'],
     ['nginx:1.27-alpine', 'nginx'],
@@ -14,6 +44,24 @@ describe('known-images table', () => {
     ['localhost:5000/team/app:v2', 'localhost:5000/team/app'],
     ['registry.k8s.io/pause@sha256:abcd', 'registry.k8s.io/pause'],
   ])('repository of %s is %s', (image, repo) => expect(imageRepository(image)).toBe(repo));
+
+  test.each([
+    ['nginx:1.27-alpine', '1.27-alpine'],
+    ['docker.io/library/nginx:1.27@sha256:abcd', '1.27'],
+    ['localhost:5000/team/app', undefined],
+    ['registry.k8s.io/pause@sha256:abcd', undefined],
+  ])('tag of %s is %s', (image, tag) => expect(imageTag(image)).toBe(tag));
+
+  test.each([
+    ['postgres:16', 999, 999],
+    ['postgres:16.4-alpine3.20', 70, 70],
+    ['docker.io/library/postgres:alpine', 70, 70],
+    ['redis:7.4', 999, 999],
+    ['redis:7.4-alpine', 999, 1000],
+    ['bitnami/redis:7.4', 1001, undefined],
+  ])('%s runs as %i:%s', (image, uid, gid) => {
+    expect(knownIdentity(findKnownImage(image)!, image)).toEqual({ uid, ...(gid !== undefined ? { gid } : {}) });
+  });
 
   test.each([
     ['nginx:1.27', 101],
@@ -26,7 +74,7 @@ describe('known-images table', () => {
     ['prom/prometheus', 65534],
     ['quay.io/prometheus/alertmanager:v0.27.0', 65534],
     ['redis:7', 999],
-    ['postgres:16-alpine', 999],
+    ['postgres:16', 999],
     ['mysql:8.4', 999],
     ['memcached:1.6', 11211],
     ['registry.k8s.io/pause:3.10', 65535],
@@ -50,6 +98,11 @@ describe('known-images table', () => {
       if (e.uid !== undefined) expect(e.uid, e.match).toBeGreaterThan(0);
       if (e.gid !== undefined) expect(e.gid, e.match).toBeGreaterThan(0);
       expect(e.gid === undefined || e.uid !== undefined, `${e.match}: a gid needs a uid`).toBe(true);
+      for (const v of e.variants ?? []) {
+        expect(() => new RegExp(v.tag), v.tag).not.toThrow();
+        expect(v.uid, e.match).toBeGreaterThan(0);
+        expect(e.uid, `${e.match}: variants refine an entry that has a uid`).toBeDefined();
+      }
       for (const p of e.writablePaths ?? []) expect(p, e.match).toMatch(/^\/[^\s]*$/);
       expect(JSON.parse(JSON.stringify(e))).toEqual(e);
     }
@@ -65,5 +118,41 @@ describe('run-as-non-root options', () => {
     const out = harden(pod, chainOf(transform, { uid: 1000, gid: 3000 })).output;
     expect(out).toContain('runAsUser: 1000');
     expect(out).toContain('runAsGroup: 3000');
+  });
+});
+
+describe('run-as-non-root findings', () => {
+  const job = (image: string) =>
+    `apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: ${image}\n`;
+  const findingsOf = (image: string) => harden(job(image), chainOf(transform)).findings;
+
+  test('a UID picked for an image kharden does not know is a warning (it may break the app)', () => {
+    const [f] = findingsOf('ghcr.io/example/app:1');
+    expect(f).toMatchObject({ code: 'imageMayRequireRoot', severity: 'warning' });
+    expect(f.message).toContain('UID 65532');
+  });
+
+  test('a known image without a user (busybox) still gets the warning, with its note', () => {
+    const [f] = findingsOf('busybox:1.36');
+    expect(f).toMatchObject({ code: 'imageMayRequireRoot', severity: 'warning' });
+    expect(f.message).toContain(findKnownImage('busybox')!.note);
+  });
+
+  test("a UID from the table is one info finding, with the table's note on the image", () => {
+    const found = findingsOf('bitnami/postgresql:16');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ code: 'uidFromKnownImage', severity: 'info' });
+    expect(found[0].message).toContain('UID 1001');
+    expect(found[0].message).toContain(findKnownImage('bitnami/postgresql')!.note);
+  });
+
+  test("every note in the table is shown when kharden picks that image's UID", () => {
+    const noted = KNOWN_IMAGES.filter((e) => e.note);
+    expect(noted.length).toBeGreaterThan(1);
+    for (const e of noted) {
+      const image = SAMPLE_IMAGE[e.match];
+      expect(findKnownImage(image), `${e.match}: its sample image must match it`).toBe(e);
+      expect(findingsOf(image).map((f) => f.message).join('\n'), e.match).toContain(e.note);
+    }
   });
 });

@@ -19,29 +19,47 @@ export interface KnownImage {
   match: string;
   /** The numeric user the image's files belong to. Absent: the image has no dedicated user, any non-root UID works. */
   uid?: number;
-  /** Its primary group. */
+  /**
+   * Its primary group. Absent with a `uid`: kharden sets no runAsGroup, so the group the image
+   * gives that user applies (the user's /etc/passwd entry, or root's group 0 when it has none).
+   */
   gid?: number;
+  /**
+   * Builds of the same repository that run as another user, told apart by their tag (the Alpine
+   * builds of postgres and redis): the first whose `tag` (a RegExp source) matches wins.
+   */
+  variants?: { tag: string; uid: number; gid?: number }[];
   /**
    * Directories the process writes at run time whose image content is not needed (caches, PID
    * and socket directories, data directories that start empty), so an emptyDir can be mounted
    * there when the root filesystem is read-only.
    */
   writablePaths?: string[];
-  /** Something a platform engineer should know when running it as non-root. */
+  /** Something a platform engineer should know when running it as non-root: shown with every finding about a container of this image. */
   note?: string;
 }
 
 export const KNOWN_IMAGES: readonly KnownImage[] = [
-  // Bitnami images run as 1001 ("USER 1001" in every bitnami/containers Dockerfile); their Helm
-  // charts set runAsUser/runAsGroup/fsGroup 1001: https://github.com/bitnami/containers and
-  // https://docs.bitnami.com/kubernetes/faq/troubleshooting/use-non-root-containers/
+  // Bitnami images run as 1001: `USER 1001` closes every bitnami/containers Dockerfile (e.g.
+  // bitnami/nginx/1.27/debian-12/Dockerfile), after `chmod g+rwX /opt/bitnami`. UID 1001 has no
+  // /etc/passwd entry there, so the image itself runs with group 0 and relies on those group
+  // permissions: no gid here, so kharden adds no runAsGroup that would take group 0 away (the
+  // charts, bitnami/charts bitnami/nginx/values.yaml, set runAsGroup 1001 only together with
+  // emptyDir volumes over every directory the app writes). fsGroup 1001, as in the charts.
   // Before nginx/redis/postgres…, so bitnami/nginx is not taken for the official nginx image.
   {
     match: '(^|/)bitnami(legacy|secure)?/',
     uid: 1001,
-    gid: 1001,
     writablePaths: ['/tmp'],
-    note: 'Bitnami images are built to run as 1001; each app also writes under /opt/bitnami/<app>/{tmp,logs,conf}',
+    note: 'Bitnami images run as 1001 with group 0 and write under /opt/bitnami/<app>/{tmp,logs,conf}, which the image makes writable for group 0',
+  },
+  // https://edu.chainguard.dev/chainguard/chainguard-images/: images run as the nonroot user 65532
+  // (the `-dev` variants run as root but have the same user). Before nginx/redis/postgres…, so
+  // cgr.dev/chainguard/nginx is not taken for the official nginx image.
+  {
+    match: '^cgr\\.dev/chainguard/',
+    uid: 65532,
+    gid: 65532,
   },
   // https://github.com/nginxinc/docker-nginx-unprivileged Dockerfile: `ARG UID=101`, `ARG GID=101`;
   // it listens on 8080 and keeps its PID file and temp paths in /tmp.
@@ -76,7 +94,8 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
     writablePaths: ['/var/lib/grafana'],
   },
   // Prometheus project images are built `USER nobody` on busybox, where nobody is 65534:65534
-  // (https://github.com/prometheus/prometheus/blob/main/Dockerfile, likewise alertmanager and the exporters);
+  // (https://github.com/prometheus/prometheus/blob/main/Dockerfile: `chown -R nobody:nobody
+  // /etc/prometheus /prometheus`, `USER nobody`; likewise alertmanager and the exporters);
   // kube-prometheus runs them with runAsUser/runAsGroup 65534.
   {
     match: '(^|/)prom(etheus)?/prometheus$',
@@ -103,36 +122,48 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
     gid: 65534,
   },
   // https://github.com/docker-library/redis Dockerfile: `groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis`.
+  // Alpine builds (redis/docker-library-redis 7.4/alpine/Dockerfile): "alpine already has a gid
+  // 999", so `addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis`; `/data` is chowned
+  // redis:redis in both.
   {
     match: '(^|/)redis$',
     uid: 999,
     gid: 999,
+    variants: [{ tag: 'alpine', uid: 999, gid: 1000 }],
     writablePaths: ['/data'],
-    note: 'the alpine variants create redis as 999 with group 1000; /data belongs to the user either way',
   },
-  // https://github.com/docker-library/postgres Dockerfile: `groupadd -r postgres --gid=999; useradd -r -g postgres --uid=999`.
+  // https://github.com/docker-library/postgres 17/bookworm/Dockerfile: `groupadd -r postgres
+  // --gid=999; useradd -r -g postgres --uid=999`. Alpine builds (17/alpine3.22/Dockerfile): "70
+  // is the standard uid/gid for "postgres" in Alpine", `addgroup -g 70 -S postgres; adduser -u 70`.
+  // PGDATA is created owned by that user (mode 1777): as 999 on Alpine, initdb could not chmod it.
   {
     match: '(^|/)postgres$',
     uid: 999,
     gid: 999,
+    variants: [{ tag: 'alpine', uid: 70, gid: 70 }],
     writablePaths: ['/var/lib/postgresql/data', '/var/run/postgresql'],
-    note: 'the alpine variants use 70:70; the entrypoint supports any UID (nss_wrapper) and the data and socket directories are world-writable with the sticky bit, so 999 works on both',
   },
-  // https://github.com/docker-library/mysql Dockerfile: `groupadd --system --gid 999 mysql; useradd --system --uid 999 --gid 999`.
+  // https://github.com/docker-library/mysql 8.4/Dockerfile.oracle: `groupadd --system --gid 999 mysql;
+  // useradd --system --uid 999 --gid 999 … mysql`.
   {
     match: '(^|/)mysql$',
     uid: 999,
     gid: 999,
     writablePaths: ['/var/lib/mysql', '/var/run/mysqld', '/tmp'],
   },
-  // https://github.com/MariaDB/mariadb-docker Dockerfile: `groupadd --gid 999 -r mysql; useradd -r -g mysql mysql … --uid 999`.
+  // https://github.com/MariaDB/mariadb-docker Dockerfile: `groupadd --gid 999 -r mysql; useradd -r -g mysql mysql … --uid 999`
+  // (the build history of the current images, as recorded in docker-library/repo-info; older
+  // Ubuntu builds, e.g. 11.4/Dockerfile, ran `groupadd -r mysql && useradd -r -g mysql mysql`,
+  // which takes the first system IDs: 999).
+  // Its entrypoint runs `exec gosu mysql …` as root (MariaDB/mariadb-docker 11.4/docker-entrypoint.sh).
   {
     match: '(^|/)mariadb$',
     uid: 999,
     gid: 999,
     writablePaths: ['/var/lib/mysql', '/run/mysqld', '/tmp'],
   },
-  // https://github.com/docker-library/mongo Dockerfile: `groupadd --gid 999 --system mongodb; useradd --uid 999 --system --gid mongodb`.
+  // https://github.com/docker-library/mongo 8.0/Dockerfile: `groupadd --gid 999 --system mongodb;
+  // useradd --uid 999 --system --gid mongodb --home-dir /data/db mongodb`, /data/db and /data/configdb chowned to it.
   {
     match: '(^|/)mongo$',
     uid: 999,
@@ -173,13 +204,6 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
     uid: 65532,
     gid: 65532,
   },
-  // https://edu.chainguard.dev/chainguard/chainguard-images/: images run as the nonroot user 65532
-  // (the `-dev` variants run as root but have the same user).
-  {
-    match: '^cgr\\.dev/chainguard/',
-    uid: 65532,
-    gid: 65532,
-  },
   // busybox (https://github.com/docker-library/busybox) has no application user and owns no
   // files a process must write: any non-root UID runs it.
   {
@@ -198,15 +222,34 @@ export function imageRepository(image: string): string {
   return ref;
 }
 
+/** The tag part of an image reference (`1.27-alpine`), undefined when it has none. */
+export function imageTag(image: string): string | undefined {
+  let ref = image.trim();
+  const at = ref.indexOf('@');
+  if (at >= 0) ref = ref.slice(0, at);
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined;
+}
+
 const compiled = new Map<string, RegExp>();
+function regExp(source: string): RegExp {
+  let re = compiled.get(source);
+  if (!re) compiled.set(source, (re = new RegExp(source)));
+  return re;
+}
+
+/** The UID/GID an image runs as according to its entry: the variant its tag selects, else the entry's own. */
+export function knownIdentity(entry: KnownImage, image: unknown): { uid: number; gid?: number } | undefined {
+  if (entry.uid === undefined) return undefined;
+  const tag = typeof image === 'string' ? imageTag(image) : undefined;
+  const variant = tag === undefined ? undefined : entry.variants?.find((v) => regExp(v.tag).test(tag));
+  const id = variant ?? entry;
+  return { uid: id.uid!, ...(id.gid !== undefined ? { gid: id.gid } : {}) };
+}
 
 /** The first table entry whose `match` matches the image's repository, if any. */
 export function findKnownImage(image: unknown, table: readonly KnownImage[] = KNOWN_IMAGES): KnownImage | undefined {
   if (typeof image !== 'string' || image.trim() === '') return undefined;
   const repo = imageRepository(image);
-  return table.find((e) => {
-    let re = compiled.get(e.match);
-    if (!re) compiled.set(e.match, (re = new RegExp(e.match)));
-    return re.test(repo);
-  });
+  return table.find((e) => regExp(e.match).test(repo));
 }
