@@ -42,6 +42,34 @@ function idOf(v: Json | undefined): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+interface VolumeFact {
+  name: string;
+  /** The volume source key: `persistentVolumeClaim`, `emptyDir`, `hostPath`, … */
+  type: string;
+  /** Backed by a PersistentVolume: a claim, a generic ephemeral volume, or a StatefulSet's volumeClaimTemplates. */
+  persistent: boolean;
+}
+
+/**
+ * The pod's volumes, with a StatefulSet's volumeClaimTemplates: the pod template has no `volumes`
+ * entry for them, yet its containers mount them and fsGroup applies to them.
+ */
+function volumesOf(template: unknown, resource: unknown, templatePath: string): VolumeFact[] {
+  const out: VolumeFact[] = [];
+  for (const v of listAt(template, '/spec/volumes')) {
+    const o = obj(v);
+    const type = Object.keys(o).find((k) => k !== 'name') ?? '';
+    out.push({ name: String(o.name), type, persistent: type === 'persistentVolumeClaim' || type === 'ephemeral' });
+  }
+  if (obj(resource).kind === 'StatefulSet' && templatePath === '/spec/template') {
+    for (const c of listAt(resource, '/spec/volumeClaimTemplates')) {
+      const name = obj(obj(c).metadata).name;
+      if (typeof name === 'string' && !out.some((v) => v.name === name)) out.push({ name, type: 'volumeClaimTemplate', persistent: true });
+    }
+  }
+  return out;
+}
+
 function annotationsOf(o: unknown): Record<string, Json> {
   return obj(obj(obj(o).metadata).annotations);
 }
@@ -82,6 +110,11 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       title: "UID from kharden's known-images table",
       help: `kharden runs images it knows as the user they are built for (transforms/data/known-images.ts cites the Dockerfile for each). If you run a custom build of such an image, set runAsUser yourself, or the annotation ${USER_ANNOTATION}.`,
       pssCheck: 'runAsNonRoot',
+    },
+    fsGroupNotSet: {
+      severity: 'warning',
+      title: 'fsGroup cannot be set',
+      help: 'fsGroup is a pod-level field: the kubelet makes the pod\'s volumes group-owned by it so that non-root users can write them. Where kharden cannot set it (pod-level security fields forbidden by the controller, or an exempted container sharing the pod), make sure the volumes are writable by the UID the containers run as: fsGroup on the pod, an init step, or a storage class that sets ownership.',
     },
     invalidRunAsAnnotation: { severity: 'warning', title: 'run-as annotation is not a non-root ID', help: `${USER_ANNOTATION} and ${GROUP_ANNOTATION} take a numeric ID from 1 to ${MAX_ID}.` },
   },
@@ -347,11 +380,34 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     }
 
     // --- fsGroup: volumes the new user can write ---
-    // Only where kharden changed who runs: a pod already running as non-root users keeps its volumes as they are.
-    if (assigned.size > 0 && podLevel && listAt(t, '/spec/volumes').length > 0 && idOf(podSc.fsGroup) === undefined) {
-      const first = byRole.map((r) => assigned.get(r)).find((c) => c);
-      const gid = podGroupAfter !== undefined && podGroupAfter > 0 ? podGroupAfter : first!.gid ?? first!.uid;
-      ctx.set(`${SC}/fsGroup`, gid, `the pod mounts volumes: fsGroup ${gid} makes them group-owned by the pod's group so a non-root process can write them`);
+    // Only where kharden changed who runs: a pod already running as non-root users keeps its
+    // volumes as they are.
+    if (assigned.size === 0 || idOf(podSc.fsGroup) !== undefined) return;
+    const volumes = volumesOf(target.template, target.resource, target.templatePath);
+    // fsGroup does not apply to hostPath volumes (the kubelet leaves the node's files alone).
+    const managed = volumes.filter((v) => v.type !== 'hostPath');
+    if (managed.length === 0) return;
+    const persistent = managed.filter((v) => v.persistent);
+    const mountsManaged = (r: ContainerRef) => listAt(r.container, '/volumeMounts').some((m) => managed.some((v) => v.name === obj(m).name));
+    const first = byRole.map((r) => assigned.get(r)).find((c) => c)!;
+    const gid = podGroupAfter !== undefined && podGroupAfter > 0 ? podGroupAfter : first.gid ?? first.uid;
+    if (!podLevel) {
+      if (!active.some((r) => assigned.has(r) && mountsManaged(r))) return;
+      report({
+        code: 'fsGroupNotSet',
+        severity: persistent.length > 0 ? 'warning' : 'info',
+        message: `fsGroup not set (${perContainerWhy()}, and fsGroup applies to the whole pod): containers now running as UID ${[...new Set([...assigned.values()].map((c) => c.uid))].join(', ')} may not be able to write ${managed.map((v) => v.name).join(', ')}; set fsGroup: ${gid} on the pod if the exempted containers allow it`,
+        path: SC,
+      });
+      return;
+    }
+    ctx.set(`${SC}/fsGroup`, gid, `the pod mounts volumes (${managed.map((v) => v.name).join(', ')}): fsGroup ${gid} makes them group-owned by the pod's group so the non-root user kharden picked can write them`);
+    if (persistent.length > 0 && podSc.fsGroupChangePolicy == null) {
+      ctx.set(
+        `${SC}/fsGroupChangePolicy`,
+        'OnRootMismatch',
+        `persistent volumes (${persistent.map((v) => v.name).join(', ')}): with the default policy the kubelet changes the owner and mode of every file on them at every start, which is slow on large volumes; OnRootMismatch does it only while the volume's root does not match`,
+      );
     }
   },
 });
