@@ -133,8 +133,12 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     // container instead.
     const exempt = new Set(refs.filter((r) => target.pod.exemptContainers.includes(r.name)).map((r) => r.name));
     const active = refs.filter((r) => !exempt.has(r.name));
-    const podLevel = exempt.size === 0;
-    const perContainerWhy = () => `set per container, not on the pod, because ${listNames([...exempt])} exempted from ${ID}`;
+    // Knative-style locations forbid pod-level security fields: everything goes on the containers.
+    const podLevel = exempt.size === 0 && target.pod.podSecurityContext;
+    const perContainerWhy = () =>
+      target.pod.podSecurityContext
+        ? `set per container, not on the pod, because ${listNames([...exempt])} exempted from ${ID}`
+        : `set per container: the ${target.ref.kind}'s controller rejects pod-level security fields`;
 
     // What each container runs as before this transform: its own field, else the pod's.
     const nonRootBefore = (r: ContainerRef) => (scOf(r).runAsNonRoot ?? podSc.runAsNonRoot) === true;
@@ -393,10 +397,13 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     const gid = podGroupAfter !== undefined && podGroupAfter > 0 ? podGroupAfter : first.gid ?? first.uid;
     if (!podLevel) {
       if (!active.some((r) => assigned.has(r) && mountsManaged(r))) return;
+      const uids = () => [...new Set([...assigned.values()].map((c) => c.uid))].join(', ');
       report({
         code: 'fsGroupNotSet',
         severity: persistent.length > 0 ? 'warning' : 'info',
-        message: `fsGroup not set (${perContainerWhy()}, and fsGroup applies to the whole pod): containers now running as UID ${[...new Set([...assigned.values()].map((c) => c.uid))].join(', ')} may not be able to write ${managed.map((v) => v.name).join(', ')}; set fsGroup: ${gid} on the pod if the exempted containers allow it`,
+        message: target.pod.podSecurityContext
+          ? `fsGroup not set (${perContainerWhy()}, and fsGroup applies to the whole pod): containers now running as UID ${uids()} may not be able to write ${managed.map((v) => v.name).join(', ')}; set fsGroup: ${gid} on the pod if the exempted containers allow it`
+          : `fsGroup not set: it exists only on the pod, whose security fields the ${target.ref.kind}'s controller rejects; containers now running as UID ${uids()} may not be able to write ${managed.map((v) => v.name).join(', ')}`,
         path: SC,
       });
       return;

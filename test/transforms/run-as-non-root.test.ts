@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import transform from '../../transforms/run-as-non-root.js';
 import { findKnownImage, imageRepository, imageTag, KNOWN_IMAGES, knownIdentity } from '../../transforms/data/known-images.js';
+import { hardenText } from '../../src/core/engine.js';
+import { BUILTIN_POD_TEMPLATE_LOCATIONS } from '../../src/core/resources.js';
 import { chainOf, harden, runTransformFixtures } from '../helpers/harness.js';
 
 runTransformFixtures(transform);
@@ -154,5 +156,78 @@ describe('run-as-non-root findings', () => {
       expect(findKnownImage(image), `${e.match}: its sample image must match it`).toBe(e);
       expect(findingsOf(image).map((f) => f.message).join('\n'), e.match).toContain(e.note);
     }
+  });
+});
+
+describe('run-as-non-root where pod-level security fields are forbidden (Knative Serving)', () => {
+  // A profile can declare such a location (podSecurityContext: forbidden); built here without one.
+  const locations = [...BUILTIN_POD_TEMPLATE_LOCATIONS, { apiVersion: 'serving.knative.dev/*', kinds: ['Service'], path: '/spec/template', podSecurityContext: 'forbidden' as const }];
+  const SERVICE = `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: hello
+spec:
+  template:
+    spec:
+      containers:
+      - name: hello
+        image: ghcr.io/knative/helloworld-go:latest
+        volumeMounts:
+        - {name: data, mountPath: /data}
+      - name: cache
+        image: redis:7.4
+      volumes:
+      - name: data
+        persistentVolumeClaim:
+          claimName: hello-data
+`;
+  const run = (text: string) => hardenText('service.yaml', text, { chain: chainOf(transform), podTemplateLocations: locations, freezeTargets: true });
+
+  test('runAsNonRoot, runAsUser and runAsGroup go on each container, never under spec.securityContext', () => {
+    const r = run(SERVICE);
+    expect(r.output).toBe(`apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: hello
+spec:
+  template:
+    spec:
+      containers:
+      - name: hello
+        image: ghcr.io/knative/helloworld-go:latest
+        volumeMounts:
+        - {name: data, mountPath: /data}
+        securityContext:
+          runAsNonRoot: true
+          runAsUser: 65532
+          runAsGroup: 65532
+      - name: cache
+        image: redis:7.4
+        securityContext:
+          runAsNonRoot: true
+          runAsUser: 999
+          runAsGroup: 999
+      volumes:
+      - name: data
+        persistentVolumeClaim:
+          claimName: hello-data
+`);
+    expect(r.edits.every((e) => /^\/spec\/template\/spec\/containers\/\d+\/securityContext/.test(e.path))).toBe(true);
+  });
+
+  test('fsGroup cannot be set per container: it is reported instead (a warning, the volume is persistent)', () => {
+    const r = run(SERVICE);
+    expect(r.findings.map((f) => f.code).sort()).toEqual(['fsGroupNotSet', 'imageMayRequireRoot', 'uidFromKnownImage']);
+    const f = r.findings.find((x) => x.code === 'fsGroupNotSet')!;
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain("the Service's controller rejects");
+    const again = run(r.output);
+    expect(again.output).toBe(r.output);
+    expect(again.edits).toEqual([]);
+  });
+
+  test('with the built-in locations the same Service passes through untouched', () => {
+    const r = hardenText('service.yaml', SERVICE, { chain: chainOf(transform), podTemplateLocations: BUILTIN_POD_TEMPLATE_LOCATIONS });
+    expect(r.output).toBe(SERVICE);
   });
 });
