@@ -5,6 +5,8 @@ import type { ContainerRef } from '../src/core/resources.js';
 import { containersOf, listAt, mapAt, obj } from './util.js';
 import { findKnownImage, imageRepository, knownIdentity } from './data/known-images.js';
 import type { KnownImage } from './data/known-images.js';
+import { privilegedCommands } from './data/commands.js';
+import type { PrivilegedCommand } from './data/commands.js';
 
 export interface RunAsNonRootOptions {
   /**
@@ -116,6 +118,12 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       title: 'fsGroup cannot be set',
       help: 'fsGroup is a pod-level field: the kubelet makes the pod\'s volumes group-owned by it so that non-root users can write them. Where kharden cannot set it (pod-level security fields forbidden by the controller, or an exempted container sharing the pod), make sure the volumes are writable by the UID the containers run as: fsGroup on the pod, an init step, or a storage class that sets ownership.',
     },
+    commandNeedsRoot: {
+      severity: 'warning',
+      title: 'container runs a command that needs root: left as it runs',
+      help: 'Commands that need root or a capability (chown/chgrp, chmod, sysctl -w, setcap, iptables, mount, ip link/route changes, modprobe, su/gosu/su-exec) fail once the container runs as non-root, so kharden leaves its user alone and the pod stays below restricted. Ways out: fsGroup instead of chown/chmod of volumes; spec.securityContext.sysctls for namespaced sysctls; node configuration (a tuning DaemonSet, the CNI) for the rest; an image that starts as its own user instead of su/gosu. Note that drop-all-capabilities still takes away the capability the command needs: exempt the container (kharden.dev/skip.<container>: drop-all-capabilities) if it must keep working as it is.',
+      pssCheck: 'runAsNonRoot',
+    },
     invalidRunAsAnnotation: { severity: 'warning', title: 'run-as annotation is not a non-root ID', help: `${USER_ANNOTATION} and ${GROUP_ANNOTATION} take a numeric ID from 1 to ${MAX_ID}.` },
   },
   run(target, ctx) {
@@ -128,21 +136,51 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     const report = (f: FindingInput) => ctx.report(f);
     const scOf = (r: ContainerRef) => mapAt(r.container, '/securityContext');
 
+    // What each container runs as before this transform: its own field, else the pod's.
+    const nonRootBefore = (r: ContainerRef) => (scOf(r).runAsNonRoot ?? podSc.runAsNonRoot) === true;
+    const uidBefore = (r: ContainerRef) => idOf(scOf(r).runAsUser) ?? idOf(podSc.runAsUser);
+    const podRootUser = idOf(podSc.runAsUser) === 0;
+    const podRootGroup = idOf(podSc.runAsGroup) === 0;
+    const rootUser = (r: ContainerRef) => idOf(scOf(r).runAsUser) === 0 || (scOf(r).runAsUser == null && podRootUser);
+    const rootGroup = (r: ContainerRef) => idOf(scOf(r).runAsGroup) === 0 || (scOf(r).runAsGroup == null && podRootGroup);
+    /**
+     * kharden would change the user it runs as: it names no user and kharden introduces
+     * runAsNonRoot (with runAsNonRoot already set, the image's own USER is the user's choice, and
+     * another UID would change who owns the files the image ships), or it runs as root.
+     */
+    const changesUser = (r: ContainerRef) => (uidBefore(r) === undefined && !nonRootBefore(r)) || rootUser(r);
+
     // Exempted containers (kharden.dev/skip.<name>): the engine drops their edits and findings,
     // but pod-level settings would still reach them, so with one present everything is set per
     // container instead.
     const exempt = new Set(refs.filter((r) => target.pod.exemptContainers.includes(r.name)).map((r) => r.name));
-    const active = refs.filter((r) => !exempt.has(r.name));
+    // Containers that run commands needing root (chown, sysctl -w, iptables, su…) keep running as
+    // they do: as non-root the command fails and the pod with it. Like exempted ones, they get
+    // nothing, from the pod either.
+    const kept = new Map<string, PrivilegedCommand[]>();
+    if (!windows) {
+      for (const r of refs) {
+        if (exempt.has(r.name) || r.list === 'ephemeralContainers' || !changesUser(r)) continue;
+        const commands = privilegedCommands(r.container);
+        if (commands.length > 0) kept.set(r.name, commands);
+      }
+    }
+    const active = refs.filter((r) => !exempt.has(r.name) && !kept.has(r.name));
     // Knative-style locations forbid pod-level security fields: everything goes on the containers.
-    const podLevel = exempt.size === 0 && target.pod.podSecurityContext;
-    const perContainerWhy = () =>
-      target.pod.podSecurityContext
-        ? `set per container, not on the pod, because ${listNames([...exempt])} exempted from ${ID}`
-        : `set per container: the ${target.ref.kind}'s controller rejects pod-level security fields`;
-
-    // What each container runs as before this transform: its own field, else the pod's.
-    const nonRootBefore = (r: ContainerRef) => (scOf(r).runAsNonRoot ?? podSc.runAsNonRoot) === true;
-    const uidBefore = (r: ContainerRef) => idOf(scOf(r).runAsUser) ?? idOf(podSc.runAsUser);
+    const podLevel = exempt.size === 0 && kept.size === 0 && target.pod.podSecurityContext;
+    const perContainerWhy = () => {
+      if (!target.pod.podSecurityContext) return `set per container: the ${target.ref.kind}'s controller rejects pod-level security fields`;
+      const why = [...(exempt.size > 0 ? [`${listNames([...exempt])} exempted from ${ID}`] : []), ...(kept.size > 0 ? [`${listNames([...kept.keys()])} kept as ${kept.size > 1 ? 'they run' : 'it runs'}`] : [])];
+      return `set per container, not on the pod, because ${why.join(' and ')}`;
+    };
+    for (const [name, commands] of kept) {
+      const r = refs.find((x) => x.name === name)!;
+      report({
+        code: 'commandNeedsRoot',
+        message: `container ${name} runs ${commands.map((c) => `\`${c.text}\` (needs ${c.needs})`).join(', ')}: left running as it does, not made non-root`,
+        path: r.path,
+      });
+    }
 
     // --- runAsNonRoot (every OS: upstream's runAsNonRoot check has no Windows exemption) ---
     // A pod whose containers all set runAsNonRoot: true already passes; only an explicit false
@@ -178,15 +216,9 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     }
 
     // --- who needs an identity from kharden ---
-    // A container gets a UID only where kharden itself introduces runAsNonRoot (it had no
-    // runAsNonRoot: true, own or inherited) and it names no user: with runAsNonRoot already set,
-    // the image's own USER is the user's choice, and another UID would change who owns the files
-    // the image ships. A UID of 0 is replaced wherever it is (restricted forbids it).
+    // A container gets a UID only where kharden itself introduces runAsNonRoot and it names no
+    // user; a UID of 0 is replaced wherever it is (restricted forbids it).
     const needsUid = new Set(active.filter((r) => uidBefore(r) === undefined && !nonRootBefore(r)));
-    const podRootUser = idOf(podSc.runAsUser) === 0;
-    const podRootGroup = idOf(podSc.runAsGroup) === 0;
-    const rootUser = (r: ContainerRef) => idOf(scOf(r).runAsUser) === 0 || (scOf(r).runAsUser == null && podRootUser);
-    const rootGroup = (r: ContainerRef) => idOf(scOf(r).runAsGroup) === 0 || (scOf(r).runAsGroup == null && podRootGroup);
     if (needsUid.size === 0 && !podRootUser && !podRootGroup && !active.some((r) => rootUser(r) || rootGroup(r))) {
       // Every container already passes (runAsNonRoot, no root IDs): nothing to add.
       return;
@@ -395,14 +427,19 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     const mountsManaged = (r: ContainerRef) => listAt(r.container, '/volumeMounts').some((m) => managed.some((v) => v.name === obj(m).name));
     const first = byRole.map((r) => assigned.get(r)).find((c) => c)!;
     const gid = podGroupAfter !== undefined && podGroupAfter > 0 ? podGroupAfter : first.gid ?? first.uid;
-    if (!podLevel) {
+    // fsGroup is a pod-level field: not where the controller forbids those, nor where it would
+    // change the ownership of data a container kharden leaves alone keeps on a persistent volume
+    // (on volumes made fresh for the pod it only adds group access).
+    const untouched = refs.filter((r) => exempt.has(r.name) || kept.has(r.name));
+    const mountsPersistent = (r: ContainerRef) => listAt(r.container, '/volumeMounts').some((m) => persistent.some((v) => v.name === obj(m).name));
+    if (!target.pod.podSecurityContext || untouched.some(mountsPersistent)) {
       if (!active.some((r) => assigned.has(r) && mountsManaged(r))) return;
       const uids = () => [...new Set([...assigned.values()].map((c) => c.uid))].join(', ');
       report({
         code: 'fsGroupNotSet',
         severity: persistent.length > 0 ? 'warning' : 'info',
         message: target.pod.podSecurityContext
-          ? `fsGroup not set (${perContainerWhy()}, and fsGroup applies to the whole pod): containers now running as UID ${uids()} may not be able to write ${managed.map((v) => v.name).join(', ')}; set fsGroup: ${gid} on the pod if the exempted containers allow it`
+          ? `fsGroup not set: it would change the group of the files that ${untouched.filter(mountsPersistent).map((r) => r.name).join(', ')} (left as ${untouched.filter(mountsPersistent).length > 1 ? 'they are' : 'it is'}) keeps on ${persistent.map((v) => v.name).join(', ')}; containers now running as UID ${uids()} may not be able to write ${managed.map((v) => v.name).join(', ')}; set fsGroup: ${gid} on the pod if that is fine`
           : `fsGroup not set: it exists only on the pod, whose security fields the ${target.ref.kind}'s controller rejects; containers now running as UID ${uids()} may not be able to write ${managed.map((v) => v.name).join(', ')}`,
         path: SC,
       });
