@@ -3,10 +3,9 @@ import { defineTransform } from '../src/core/types.js';
 import { integer } from '../src/core/options.js';
 import type { ContainerRef } from '../src/core/resources.js';
 import { containersOf, listAt, mapAt, obj } from './util.js';
-import { findKnownImage, imageRepository, knownIdentity } from './data/known-images.js';
+import { dataDirPath, findKnownImage, imageRepository, knownIdentity, normalizePath, runsEntrypoint } from './data/known-images.js';
 import type { KnownImage } from './data/known-images.js';
 import { privilegedCommands } from './data/commands.js';
-import type { PrivilegedCommand } from './data/commands.js';
 
 export interface RunAsNonRootOptions {
   /**
@@ -118,6 +117,12 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       title: 'fsGroup cannot be set',
       help: 'fsGroup is a pod-level field: the kubelet makes the pod\'s volumes group-owned by it so that non-root users can write them. Where kharden cannot set it (pod-level security fields forbidden by the controller, or an exempted container sharing the pod), make sure the volumes are writable by the UID the containers run as: fsGroup on the pod, an init step, or a storage class that sets ownership.',
     },
+    entrypointNeedsRoot: {
+      severity: 'warning',
+      title: 'image entrypoint must own a directory a volume is mounted on: left as it runs',
+      help: `Some official images (postgres) start as root, take ownership of their data directory and drop to their own user. Started as that user, the program must own the directory itself; the root of a volume stays root's (fsGroup only adds group access), so kharden leaves such a container as it runs and the pod stays below restricted. Point the data directory at a subdirectory of the volume (PGDATA=/var/lib/postgresql/data/pgdata) and set fsGroup, then run kharden again; or set the annotation ${USER_ANNOTATION} to make it non-root anyway.`,
+      pssCheck: 'runAsNonRoot',
+    },
     commandNeedsRoot: {
       severity: 'warning',
       title: 'container runs a command that needs root: left as it runs',
@@ -157,12 +162,45 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     // Containers that run commands needing root (chown, sysctl -w, iptables, su…) keep running as
     // they do: as non-root the command fails and the pod with it. Like exempted ones, they get
     // nothing, from the pod either.
-    const kept = new Map<string, PrivilegedCommand[]>();
+    // So do containers of an image whose entrypoint starts as root to take ownership of a data
+    // directory the program must own, where a volume is mounted exactly on it (postgres PGDATA):
+    // that mount point stays root's whatever fsGroup does.
+    const known = new Map<ContainerRef, KnownImage | undefined>(refs.map((r) => [r, findKnownImage(r.container.image)]));
+    const imageName = (r: ContainerRef) => (typeof r.container.image === 'string' ? imageRepository(r.container.image) : '(no image)');
+    const annotatedUid = sources.map((o) => annotationsOf(o)[USER_ANNOTATION]).find((v) => v != null);
+    const kept = new Map<string, FindingInput>();
+    const ownershipWarnings: FindingInput[] = [];
     if (!windows) {
       for (const r of refs) {
         if (exempt.has(r.name) || r.list === 'ephemeralContainers' || !changesUser(r)) continue;
         const commands = privilegedCommands(r.container);
-        if (commands.length > 0) kept.set(r.name, commands);
+        if (commands.length > 0) {
+          kept.set(r.name, {
+            code: 'commandNeedsRoot',
+            message: `container ${r.name} runs ${commands.map((c) => `\`${c.text}\` (needs ${c.needs})`).join(', ')}: left running as it does, not made non-root`,
+            path: r.path,
+          });
+          continue;
+        }
+        const k = known.get(r);
+        if (!k?.entrypoint || !runsEntrypoint(k, r.container)) continue;
+        const id = knownIdentity(k, r.container.image);
+        for (const dir of k.entrypoint.dataDirs) {
+          const at = dir.mustOwn ? dataDirPath(dir, r.container, r.container.image) : undefined;
+          const mount = at && listAt(r.container, '/volumeMounts').find((m) => typeof obj(m).mountPath === 'string' && normalizePath(String(obj(m).mountPath)) === at);
+          if (!mount) continue;
+          const what = `${dir.env ?? 'its data directory'} (${at})`;
+          const facts = `the ${imageName(r)} image's entrypoint starts as root, chowns ${what} and drops to UID ${id?.uid} with ${k.entrypoint.dropsWith}; started as a non-root user it cannot, and ${dir.mustOwn}, while the root of the volume ${String(obj(mount).name)}, mounted exactly there, stays root's`;
+          const remedy = `set ${dir.env ?? 'the directory'} to a subdirectory of the mount (${at}/${(dir.env ?? 'data').toLowerCase()}) or mount the volume one level up, and set fsGroup ${id?.gid ?? id?.uid}`;
+          const finding = { code: 'entrypointNeedsRoot', path: r.path };
+          if (annotatedUid !== undefined) {
+            // The owner named the UID: it is used, and the warning says what will fail.
+            ownershipWarnings.push({ ...finding, message: `container ${r.name}: ${facts}. It runs as the UID the annotation ${USER_ANNOTATION} names all the same, and will fail until you ${remedy}` });
+          } else {
+            kept.set(r.name, { ...finding, message: `container ${r.name}: ${facts}: left running as it does, not made non-root. To run it as ${id?.uid}, ${remedy}` });
+          }
+          break;
+        }
       }
     }
     const active = refs.filter((r) => !exempt.has(r.name) && !kept.has(r.name));
@@ -173,14 +211,7 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       const why = [...(exempt.size > 0 ? [`${listNames([...exempt])} exempted from ${ID}`] : []), ...(kept.size > 0 ? [`${listNames([...kept.keys()])} kept as ${kept.size > 1 ? 'they run' : 'it runs'}`] : [])];
       return `set per container, not on the pod, because ${why.join(' and ')}`;
     };
-    for (const [name, commands] of kept) {
-      const r = refs.find((x) => x.name === name)!;
-      report({
-        code: 'commandNeedsRoot',
-        message: `container ${name} runs ${commands.map((c) => `\`${c.text}\` (needs ${c.needs})`).join(', ')}: left running as it does, not made non-root`,
-        path: r.path,
-      });
-    }
+    for (const f of [...kept.values(), ...ownershipWarnings]) report(f);
 
     // --- runAsNonRoot (every OS: upstream's runAsNonRoot check has no Windows exemption) ---
     // A pod whose containers all set runAsNonRoot: true already passes; only an explicit false
@@ -244,9 +275,7 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     };
     const annUid = readId(USER_ANNOTATION);
     const annGid = readId(GROUP_ANNOTATION);
-    const known = new Map<ContainerRef, KnownImage | undefined>(refs.map((r) => [r, findKnownImage(r.container.image)]));
     const noteOf = (r: ContainerRef) => (known.get(r)?.note ? `. Note on ${imageName(r)}: ${known.get(r)!.note}` : '');
-    const imageName = (r: ContainerRef) => (typeof r.container.image === 'string' ? imageRepository(r.container.image) : '(no image)');
     const fromAnnotation = (): Choice | undefined =>
       annUid === undefined
         ? undefined

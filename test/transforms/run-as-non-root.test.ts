@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import transform from '../../transforms/run-as-non-root.js';
-import { findKnownImage, imageRepository, imageTag, KNOWN_IMAGES, knownIdentity } from '../../transforms/data/known-images.js';
+import { dataDirPath, findKnownImage, imageRepository, imageTag, KNOWN_IMAGES, knownIdentity, runsEntrypoint } from '../../transforms/data/known-images.js';
 import { hardenText } from '../../src/core/engine.js';
 import { BUILTIN_POD_TEMPLATE_LOCATIONS } from '../../src/core/resources.js';
 import { chainOf, harden, runTransformFixtures } from '../helpers/harness.js';
@@ -100,6 +100,8 @@ describe('known-images table', () => {
       if (e.uid !== undefined) expect(e.uid, e.match).toBeGreaterThan(0);
       if (e.gid !== undefined) expect(e.gid, e.match).toBeGreaterThan(0);
       expect(e.gid === undefined || e.uid !== undefined, `${e.match}: a gid needs a uid`).toBe(true);
+      for (const d of e.entrypoint?.dataDirs ?? []) expect(d.path, e.match).toMatch(/^\/[^\s]*$/);
+      if (e.entrypoint) expect(e.entrypoint.programs.length, e.match).toBeGreaterThan(0);
       for (const v of e.variants ?? []) {
         expect(() => new RegExp(v.tag), v.tag).not.toThrow();
         expect(v.uid, e.match).toBeGreaterThan(0);
@@ -109,6 +111,30 @@ describe('known-images table', () => {
       expect(JSON.parse(JSON.stringify(e))).toEqual(e);
     }
   });
+});
+
+describe('entrypoints that start as root', () => {
+  const postgres = findKnownImage('postgres')!;
+  test.each([
+    [{}, true],
+    [{ args: ['postgres', '-c', 'max_connections=200'] }, true],
+    [{ args: ['-c', 'shared_buffers=256MB'] }, true],
+    [{ command: ['docker-entrypoint.sh', 'postgres'] }, true],
+    [{ command: ['/usr/local/bin/docker-entrypoint.sh'], args: ['postgres'] }, true],
+    [{ command: ['pg_dumpall', '-f', '/backup/all.sql'] }, false],
+    [{ args: ['bash', '-c', 'sleep 1d'] }, false],
+  ])('%j runs the postgres entrypoint: %s', (container, runs) => expect(runsEntrypoint(postgres, container)).toBe(runs));
+
+  const pgdata = postgres.entrypoint!.dataDirs[0];
+  test.each([
+    [{}, 'postgres:16', '/var/lib/postgresql/data'],
+    [{}, 'postgres', '/var/lib/postgresql/data'],
+    [{}, 'postgres:17-alpine', '/var/lib/postgresql/data'],
+    [{}, 'postgres:18', '/var/lib/postgresql/18/docker'],
+    [{}, 'postgres:19.0-trixie', '/var/lib/postgresql/19/docker'],
+    [{ env: [{ name: 'PGDATA', value: '/pg/data/' }] }, 'postgres:18', '/pg/data'],
+    [{ env: [{ name: 'PGDATA', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } }] }, 'postgres:16', undefined],
+  ])('%j with %s keeps PGDATA in %s', (container, image, path) => expect(dataDirPath(pgdata, container, image)).toBe(path));
 });
 
 describe('run-as-non-root options', () => {

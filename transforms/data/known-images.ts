@@ -1,14 +1,17 @@
 /**
  * Well-known container images and the non-root identity they are built to run as.
  *
- * Plain data, shared by transforms: `run-as-non-root` reads `uid`/`gid` (so a pod runs as the
- * user that owns the image's files instead of an arbitrary UID), the read-only root filesystem
+ * Plain data, shared by transforms: `run-as-non-root` reads `uid`/`gid`/`variants` (so a pod runs
+ * as the user that owns the image's files instead of an arbitrary UID), `entrypoint` (images that
+ * start as root and drop privileges themselves) and `note`; the read-only root filesystem
  * transform reads `writablePaths` (where to mount an emptyDir). The first entry that matches
  * wins, so specific entries (`bitnami/nginx`, `nginx-unprivileged`) come before general ones.
  *
  * Every UID/GID below is cited: the upstream Dockerfile line that creates the user, or the
  * upstream manifests/chart that run the image. Keep it that way when adding an entry.
  */
+
+import { baseName, commandLineOf, envValue } from './commands.js';
 
 export interface KnownImage {
   /**
@@ -35,8 +38,37 @@ export interface KnownImage {
    * there when the root filesystem is read-only.
    */
   writablePaths?: string[];
+  /**
+   * The image's entrypoint starts as root, makes its data directories its user's (chown) and
+   * drops to `uid` itself (gosu, su-exec, setpriv). Started as that user instead, it skips the
+   * chown: each directory must already be writable, and owned where `mustOwn` says so.
+   */
+  entrypoint?: {
+    /** The ENTRYPOINT script: a container whose `command` names another program bypasses it. */
+    script: string;
+    /** The programs it prepares for: the first argument (one starting with `-` means the first program). */
+    programs: string[];
+    /** How it drops root, for the report. */
+    dropsWith: string;
+    dataDirs: DataDir[];
+  };
   /** Something a platform engineer should know when running it as non-root: shown with every finding about a container of this image. */
   note?: string;
+}
+
+/** A directory an entrypoint chowns as root before dropping privileges. */
+export interface DataDir {
+  /** Where it is by default. */
+  path: string;
+  /** The environment variable that moves it (`PGDATA`). */
+  env?: string;
+  /** From this major version of the image (its tag) on, the default is `path` here, `{major}` replaced. */
+  since?: { major: number; path: string };
+  /**
+   * Why the program must own this directory itself, not just write it: then a volume mounted
+   * exactly here (root-owned, whatever fsGroup does) breaks it as any user but root.
+   */
+  mustOwn?: string;
 }
 
 export const KNOWN_IMAGES: readonly KnownImage[] = [
@@ -125,31 +157,62 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // Alpine builds (redis/docker-library-redis 7.4/alpine/Dockerfile): "alpine already has a gid
   // 999", so `addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis`; `/data` is chowned
   // redis:redis in both.
+  // Its entrypoint, as root, chowns the working directory /data to redis and drops privileges:
+  // `find . \! -user redis -exec chown redis '{}' +; exec gosu redis "$0" "$@"` (su-exec on
+  // Alpine), since Redis 8 `fix_data_dir_perms` then `exec setpriv --reuid redis …`
+  // (redis/docker-library-redis debian/docker-entrypoint.sh), only for redis-server.
   {
     match: '(^|/)redis$',
     uid: 999,
     gid: 999,
     variants: [{ tag: 'alpine', uid: 999, gid: 1000 }],
     writablePaths: ['/data'],
+    entrypoint: { script: 'docker-entrypoint.sh', programs: ['redis-server', 'redis-sentinel'], dropsWith: 'gosu (setpriv since Redis 8)', dataDirs: [{ path: '/data' }] },
+    note: 'its entrypoint starts as root, chowns /data and drops to redis itself; run as redis from the start it skips that, so a volume at /data must be writable by the user (fsGroup; the image\'s own /data already is)',
   },
   // https://github.com/docker-library/postgres 17/bookworm/Dockerfile: `groupadd -r postgres
   // --gid=999; useradd -r -g postgres --uid=999`. Alpine builds (17/alpine3.22/Dockerfile): "70
   // is the standard uid/gid for "postgres" in Alpine", `addgroup -g 70 -S postgres; adduser -u 70`.
   // PGDATA is created owned by that user (mode 1777): as 999 on Alpine, initdb could not chmod it.
+  // Its entrypoint (17/bookworm/docker-entrypoint.sh), as root, runs `find "$PGDATA" \! -user
+  // postgres -exec chown postgres '{}' +` then `exec gosu postgres`; as another user it only tries
+  // `chmod 00700 "$PGDATA" || :` ("ignore failure since there are cases where we can't chmod"),
+  // and initdb then fails on a PGDATA it does not own. From 18 on, `ENV PGDATA
+  // /var/lib/postgresql/18/docker` and `VOLUME /var/lib/postgresql` (18/*/Dockerfile).
   {
     match: '(^|/)postgres$',
     uid: 999,
     gid: 999,
     variants: [{ tag: 'alpine', uid: 70, gid: 70 }],
     writablePaths: ['/var/lib/postgresql/data', '/var/run/postgresql'],
+    entrypoint: {
+      script: 'docker-entrypoint.sh',
+      programs: ['postgres'],
+      dropsWith: 'gosu',
+      dataDirs: [
+        {
+          path: '/var/lib/postgresql/data',
+          env: 'PGDATA',
+          since: { major: 18, path: '/var/lib/postgresql/{major}/docker' },
+          mustOwn: 'initdb sets its mode to 0700 and the server refuses a data directory it does not own',
+        },
+      ],
+    },
+    note: 'its entrypoint starts as root, chowns PGDATA and drops to postgres itself; run as postgres from the start it skips that, so PGDATA must be a directory the user creates: a subdirectory of a volume (fsGroup makes the volume writable), never the volume\'s root',
   },
   // https://github.com/docker-library/mysql 8.4/Dockerfile.oracle: `groupadd --system --gid 999 mysql;
   // useradd --system --uid 999 --gid 999 … mysql`.
+  // Its entrypoint (8.4/docker-entrypoint.sh), as root: `find "${!dirs[@]}" \! -user mysql -exec
+  // chown --no-dereference mysql '{}' +` (datadir, socket, pid-file… directories), then `exec gosu
+  // mysql`. The image makes /var/lib/mysql and /var/run/mysqld mode 1777 "regardless of the UID our
+  // mysqld instance ends up having at runtime" (8.4/Dockerfile.oracle).
   {
     match: '(^|/)mysql$',
     uid: 999,
     gid: 999,
     writablePaths: ['/var/lib/mysql', '/var/run/mysqld', '/tmp'],
+    entrypoint: { script: 'docker-entrypoint.sh', programs: ['mysqld'], dropsWith: 'gosu', dataDirs: [{ path: '/var/lib/mysql' }] },
+    note: 'its entrypoint starts as root, chowns the data directory and drops to mysql itself; run as mysql from the start it skips that, so a volume at /var/lib/mysql must be writable by the user (fsGroup)',
   },
   // https://github.com/MariaDB/mariadb-docker Dockerfile: `groupadd --gid 999 -r mysql; useradd -r -g mysql mysql … --uid 999`
   // (the build history of the current images, as recorded in docker-library/repo-info; older
@@ -161,14 +224,20 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
     uid: 999,
     gid: 999,
     writablePaths: ['/var/lib/mysql', '/run/mysqld', '/tmp'],
+    entrypoint: { script: 'docker-entrypoint.sh', programs: ['mariadbd', 'mysqld'], dropsWith: 'gosu', dataDirs: [{ path: '/var/lib/mysql' }] },
+    note: 'its entrypoint starts as root, chowns the data directory and drops to mysql itself; run as mysql from the start it skips that, so a volume at /var/lib/mysql must be writable by the user (fsGroup)',
   },
   // https://github.com/docker-library/mongo 8.0/Dockerfile: `groupadd --gid 999 --system mongodb;
   // useradd --uid 999 --system --gid mongodb --home-dir /data/db mongodb`, /data/db and /data/configdb chowned to it.
+  // Its entrypoint (8.0/docker-entrypoint.sh), as root and for mongod: `find /data/configdb
+  // /data/db \! -user mongodb -exec chown mongodb '{}' +`, then `exec gosu mongodb`.
   {
     match: '(^|/)mongo$',
     uid: 999,
     gid: 999,
     writablePaths: ['/data/db', '/data/configdb', '/tmp'],
+    entrypoint: { script: 'docker-entrypoint.sh', programs: ['mongod'], dropsWith: 'gosu', dataDirs: [{ path: '/data/db' }, { path: '/data/configdb' }] },
+    note: 'its entrypoint starts as root, chowns /data/db and /data/configdb and drops to mongodb itself; run as mongodb from the start it skips that, so volumes there must be writable by the user (fsGroup)',
   },
   // https://github.com/docker-library/rabbitmq Dockerfile: `groupadd --gid 999 --system rabbitmq; useradd --uid 999 --system --gid rabbitmq`.
   {
@@ -252,4 +321,43 @@ export function findKnownImage(image: unknown, table: readonly KnownImage[] = KN
   if (typeof image !== 'string' || image.trim() === '') return undefined;
   const repo = imageRepository(image);
   return table.find((e) => regExp(e.match).test(repo));
+}
+
+/**
+ * Whether the container runs the image's entrypoint for one of the programs it prepares: no
+ * `command` (or one naming the entrypoint script), and a first argument that is one of the
+ * programs, an option for it, or none (the image's CMD).
+ */
+export function runsEntrypoint(entry: KnownImage, container: unknown): boolean {
+  const ep = entry.entrypoint;
+  if (!ep) return false;
+  const { command, args } = commandLineOf(container);
+  if (command && (command.length === 0 || baseName(command[0]) !== ep.script)) return false;
+  const first = [...(command ?? []).slice(1), ...(args ?? [])][0];
+  return first === undefined || first.startsWith('-') || ep.programs.includes(baseName(first));
+}
+
+/**
+ * Where a data directory is for this container: the literal value of its environment variable,
+ * else the default for the image's major version. Undefined when the variable comes from
+ * elsewhere (valueFrom): kharden cannot know it.
+ */
+export function dataDirPath(dir: DataDir, container: unknown, image: unknown): string | undefined {
+  const c = container as { env?: unknown };
+  if (dir.env) {
+    const literal = envValue(c, dir.env);
+    if (literal !== undefined) return normalizePath(literal);
+    const env = Array.isArray(c?.env) ? c.env : [];
+    if (env.some((e) => typeof e === 'object' && e !== null && (e as { name?: unknown }).name === dir.env)) return undefined;
+  }
+  const tag = typeof image === 'string' ? imageTag(image) : undefined;
+  const major = tag && /^\d+/.test(tag) ? Number(/^\d+/.exec(tag)![0]) : undefined;
+  if (dir.since && major !== undefined && major >= dir.since.major) return dir.since.path.replace('{major}', String(major));
+  return dir.path;
+}
+
+/** A path without trailing slashes or `.` segments, for comparing mount points. */
+export function normalizePath(p: string): string {
+  const parts = p.split('/').filter((x) => x !== '' && x !== '.');
+  return `/${parts.join('/')}`;
 }
