@@ -117,6 +117,12 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       title: 'fsGroup cannot be set',
       help: 'fsGroup is a pod-level field: the kubelet makes the pod\'s volumes group-owned by it so that non-root users can write them. Where kharden cannot set it (pod-level security fields forbidden by the controller, or an exempted container sharing the pod), make sure the volumes are writable by the UID the containers run as: fsGroup on the pod, an init step, or a storage class that sets ownership.',
     },
+    imageUserRefused: {
+      severity: 'warning',
+      title: 'runAsNonRoot without a UID on an image that starts as root or a user name',
+      help: 'With runAsNonRoot: true and no runAsUser the kubelet checks the image\'s USER: root, or a name it cannot resolve to a number, and it refuses to start the container. kharden keeps a runAsNonRoot someone set without a UID (the image\'s own user is their choice); set runAsUser to the image\'s numeric user.',
+      pssCheck: 'runAsNonRoot',
+    },
     entrypointNeedsRoot: {
       severity: 'warning',
       title: 'image entrypoint must own a directory a volume is mounted on: left as it runs',
@@ -244,6 +250,19 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
         });
       }
       return;
+    }
+
+    // runAsNonRoot without a UID is the owner's choice and stays; where kharden knows the image
+    // starts as root or as a name, the kubelet will refuse it (CreateContainerConfigError), so say so.
+    for (const r of active) {
+      const user = known.get(r)?.user;
+      if (!nonRootBefore(r) || uidBefore(r) !== undefined || user === undefined || typeof user === 'number') continue;
+      const id = knownIdentity(known.get(r)!, r.container.image);
+      report({
+        code: 'imageUserRefused',
+        message: `container ${r.name}: runAsNonRoot is set without runAsUser, and the ${imageName(r)} image starts as ${user === 'root' ? 'root' : `the user name "${user}"`}: the kubelet refuses to start it ("${user === 'root' ? 'container has runAsNonRoot and image will run as root' : 'image has non-numeric user, cannot verify user is non-root'}")${id ? `; set runAsUser: ${id.uid}, the image's own user` : ''}`,
+        path: `${r.path}/securityContext`,
+      });
     }
 
     // --- who needs an identity from kharden ---

@@ -23,6 +23,12 @@ export interface KnownImage {
   /** The numeric user the image's files belong to. Absent: the image has no dedicated user, any non-root UID works. */
   uid?: number;
   /**
+   * The user the image starts as (its Dockerfile's USER): `root` when it sets none, a name, or a
+   * number. With runAsNonRoot and no runAsUser the kubelet refuses to start an image whose USER is
+   * root, or a name it cannot check.
+   */
+  user?: number | string;
+  /**
    * Its primary group. Absent with a `uid`: kharden sets no runAsGroup, so the group the image
    * gives that user applies (the user's /etc/passwd entry, or root's group 0 when it has none).
    */
@@ -81,6 +87,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // Before nginx/redis/postgres…, so bitnami/nginx is not taken for the official nginx image.
   {
     match: '(^|/)bitnami(legacy|secure)?/',
+    user: 1001,
     uid: 1001,
     writablePaths: ['/tmp'],
     note: 'Bitnami images run as 1001 with group 0 and write under /opt/bitnami/<app>/{tmp,logs,conf}, which the image makes writable for group 0',
@@ -102,9 +109,11 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
     writablePaths: ['/tmp'],
   },
   // Official image, https://github.com/nginxinc/docker-nginx (mainline/debian/Dockerfile):
-  // `groupadd --system --gid 101 nginx` / `useradd --system --gid nginx … --uid 101 nginx`.
+  // `groupadd --system --gid 101 nginx` / `useradd --system --gid nginx … --uid 101 nginx`; no
+  // USER (the master process runs as root and its workers as nginx), `EXPOSE 80`.
   {
     match: '(^|/)nginx$',
+    user: 'root',
     uid: 101,
     gid: 101,
     writablePaths: ['/var/cache/nginx', '/var/run', '/tmp'],
@@ -131,6 +140,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // kube-prometheus runs them with runAsUser/runAsGroup 65534.
   {
     match: '(^|/)prom(etheus)?/prometheus$',
+    user: 'nobody',
     uid: 65534,
     gid: 65534,
     writablePaths: ['/prometheus'],
@@ -163,6 +173,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // (redis/docker-library-redis debian/docker-entrypoint.sh), only for redis-server.
   {
     match: '(^|/)redis$',
+    user: 'root',
     uid: 999,
     gid: 999,
     variants: [{ tag: 'alpine', uid: 999, gid: 1000 }],
@@ -181,6 +192,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // /var/lib/postgresql/18/docker` and `VOLUME /var/lib/postgresql` (18/*/Dockerfile).
   {
     match: '(^|/)postgres$',
+    user: 'root',
     uid: 999,
     gid: 999,
     variants: [{ tag: 'alpine', uid: 70, gid: 70 }],
@@ -208,6 +220,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // mysqld instance ends up having at runtime" (8.4/Dockerfile.oracle).
   {
     match: '(^|/)mysql$',
+    user: 'root',
     uid: 999,
     gid: 999,
     writablePaths: ['/var/lib/mysql', '/var/run/mysqld', '/tmp'],
@@ -221,6 +234,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // Its entrypoint runs `exec gosu mysql …` as root (MariaDB/mariadb-docker 11.4/docker-entrypoint.sh).
   {
     match: '(^|/)mariadb$',
+    user: 'root',
     uid: 999,
     gid: 999,
     writablePaths: ['/var/lib/mysql', '/run/mysqld', '/tmp'],
@@ -233,6 +247,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // /data/db \! -user mongodb -exec chown mongodb '{}' +`, then `exec gosu mongodb`.
   {
     match: '(^|/)mongo$',
+    user: 'root',
     uid: 999,
     gid: 999,
     writablePaths: ['/data/db', '/data/configdb', '/tmp'],
@@ -263,6 +278,7 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
   // https://github.com/kubernetes/kubernetes/blob/master/build/pause/Dockerfile: `USER 65535:65535`.
   {
     match: '(^|/)pause$',
+    user: 65535,
     uid: 65535,
     gid: 65535,
   },
