@@ -11,7 +11,7 @@
  * upstream manifests/chart that run the image. Keep it that way when adding an entry.
  */
 
-import { baseName, commandLineOf, envValue } from './commands.js';
+import { baseName, commandLineOf, envValue, simpleCommands } from './commands.js';
 
 export interface KnownImage {
   /**
@@ -58,6 +58,11 @@ export interface KnownImage {
     dropsWith: string;
     dataDirs: DataDir[];
   };
+  /**
+   * Ports the image's program binds by default, whether or not a manifest declares them, when
+   * the container runs one of `programs` (its default command, or a command/script naming one).
+   */
+  listens?: { ports: number[]; programs: string[] };
   /** Something a platform engineer should know when running it as non-root: shown with every finding about a container of this image. */
   note?: string;
 }
@@ -117,14 +122,18 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
     uid: 101,
     gid: 101,
     writablePaths: ['/var/cache/nginx', '/var/run', '/tmp'],
-    note: 'the official image listens on port 80: as UID 101 that needs a runtime that allows unprivileged low ports (net.ipv4.ip_unprivileged_port_start=0, the containerd 2 and Docker default) or a listen port >= 1024; nginxinc/nginx-unprivileged is built for this',
+    listens: { ports: [80], programs: ['nginx', 'nginx-debug'] },
+    note: 'the official image starts its master process as root; as 101 it binds port 80 only with net.ipv4.ip_unprivileged_port_start (allow-unprivileged-low-ports sets it) and writes /var/cache/nginx and /var/run/nginx.pid, which belong to root in the image, only on volumes mounted there (read-only-root-filesystem mounts them); nginxinc/nginx-unprivileged is built to run as 101 on port 8080',
   },
   // registry.k8s.io/ingress-nginx/controller: the upstream deploy manifests run it with
   // runAsUser 101, runAsGroup 82 (https://github.com/kubernetes/ingress-nginx, deploy/static/provider/cloud/deploy.yaml).
+  // It serves on --http-port (default 80) and --https-port (default 443): pkg/flags/flags.go,
+  // `flags.Int("http-port", 80, …)`, `flags.Int("https-port", 443, …)`.
   {
     match: '(^|/)ingress-nginx/controller(-chroot)?$',
     uid: 101,
     gid: 82,
+    listens: { ports: [80, 443], programs: ['nginx-ingress-controller'] },
   },
   // https://github.com/grafana/grafana Dockerfile: `ARG GF_UID="472"`; the grafana Helm chart
   // (grafana/helm-charts, values.yaml) runs it with runAsUser/runAsGroup/fsGroup 472.
@@ -376,4 +385,16 @@ export function dataDirPath(dir: DataDir, container: unknown, image: unknown): s
 export function normalizePath(p: string): string {
   const parts = p.split('/').filter((x) => x !== '' && x !== '.');
   return `/${parts.join('/')}`;
+}
+
+/**
+ * The ports the container binds by the entry's `listens`: when it runs the image's own command
+ * (neither command nor args), or a command line or script that runs one of its programs.
+ */
+export function listensOn(entry: KnownImage | undefined, container: unknown): number[] {
+  const l = entry?.listens;
+  if (!l) return [];
+  const { command, args } = commandLineOf(container);
+  const runsProgram = (command === undefined && args === undefined) || simpleCommands(container).some((c) => c.argv.length > 0 && l.programs.includes(baseName(c.argv[0])));
+  return runsProgram ? [...l.ports] : [];
 }
