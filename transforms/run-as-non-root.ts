@@ -3,7 +3,7 @@ import { defineTransform } from '../src/core/types.js';
 import { integer } from '../src/core/options.js';
 import type { ContainerRef } from '../src/core/resources.js';
 import { containersOf, listAt, mapAt, obj } from './util.js';
-import { dataDirPath, findKnownImage, imageRepository, knownIdentity, normalizePath, runsEntrypoint } from './data/known-images.js';
+import { dataDirPath, findKnownImage, imageRepository, knownIdentity, normalizePath, runsEntrypoint, runsProgram } from './data/known-images.js';
 import type { KnownImage } from './data/known-images.js';
 import { privilegedCommands } from './data/commands.js';
 
@@ -116,6 +116,11 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       severity: 'warning',
       title: 'fsGroup cannot be set',
       help: 'fsGroup is a pod-level field: the kubelet makes the pod\'s volumes group-owned by it so that non-root users can write them. Where kharden cannot set it (pod-level security fields forbidden by the controller, or an exempted container sharing the pod), make sure the volumes are writable by the UID the containers run as: fsGroup on the pod, an init step, or a storage class that sets ownership.',
+    },
+    imageWritesRootDirs: {
+      severity: 'warning',
+      title: "image writes directories that are root's in the image",
+      help: 'Some official images (nginx) run their program as root and write directories root owns in the image (caches, PID files). Run as their non-root user they fail at start unless a volume is mounted on each of those directories; the restricted profile\'s read-only-root-filesystem mounts emptyDir volumes there.',
     },
     imageUserRefused: {
       severity: 'warning',
@@ -461,6 +466,22 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
           path: `${r.path}/securityContext`,
         });
       }
+    }
+
+    // Images whose program writes root-owned directories need volumes there as their own user
+    // (read-only-root-filesystem mounts them when it runs first): say so where none is mounted.
+    for (const r of active) {
+      const mine = assigned.get(r);
+      const k = known.get(r);
+      if (!mine || mine.source !== 'table' || mine.image !== r || !k?.rootOwnedWrites || (k.listens && !runsProgram(k.listens.programs, r.container))) continue;
+      const mounts = listAt(mapAt(ctx.current, r.path), '/volumeMounts').map((m) => obj(m).mountPath).filter((p): p is string => typeof p === 'string').map(normalizePath);
+      const missing = k.rootOwnedWrites.filter((dir) => !mounts.some((m) => dir === m || dir.startsWith(`${m}/`)));
+      if (missing.length === 0) continue;
+      report({
+        code: 'imageWritesRootDirs',
+        message: `container ${r.name}: as UID ${mine.uid} the ${imageName(r)} image's program cannot write ${missing.join(', ')}, which belong to root in the image, and no volume is mounted there: mount an emptyDir on each (read-only-root-filesystem does), or use an image built to run as non-root`,
+        path: `${r.path}/volumeMounts`,
+      });
     }
 
     // --- fsGroup: volumes the new user can write ---

@@ -59,6 +59,11 @@ export interface KnownImage {
     dataDirs: DataDir[];
   };
   /**
+   * Directories its program writes that belong to root in the image: run as `uid`, it fails
+   * unless a volume is mounted on each (or on a parent).
+   */
+  rootOwnedWrites?: string[];
+  /**
    * Ports the image's program binds by default, whether or not a manifest declares them, when
    * the container runs one of `programs` (its default command, or a command/script naming one).
    */
@@ -123,6 +128,11 @@ export const KNOWN_IMAGES: readonly KnownImage[] = [
     gid: 101,
     writablePaths: ['/var/cache/nginx', '/var/run', '/tmp'],
     listens: { ports: [80], programs: ['nginx', 'nginx-debug'] },
+    // nginx-unprivileged (Dockerfile-debian.template): "nginx user must own the cache and etc
+    // directory to write cache", `chown -R $UID:0 /var/cache/nginx`, and it moves the PID file:
+    // `sed -i 's,/var/run/nginx.pid,/tmp/nginx.pid,' /etc/nginx/nginx.conf`. The official image
+    // does neither: as 101, "mkdir() "/var/cache/nginx/client_temp" failed (13: Permission denied)".
+    rootOwnedWrites: ['/var/cache/nginx', '/var/run'],
     note: 'the official image starts its master process as root; as 101 it binds port 80 only with net.ipv4.ip_unprivileged_port_start (allow-unprivileged-low-ports sets it) and writes /var/cache/nginx and /var/run/nginx.pid, which belong to root in the image, only on volumes mounted there (read-only-root-filesystem mounts them); nginxinc/nginx-unprivileged is built to run as 101 on port 8080',
   },
   // registry.k8s.io/ingress-nginx/controller: the upstream deploy manifests run it with
@@ -393,8 +403,12 @@ export function normalizePath(p: string): string {
  */
 export function listensOn(entry: KnownImage | undefined, container: unknown): number[] {
   const l = entry?.listens;
-  if (!l) return [];
+  return l && runsProgram(l.programs, container) ? [...l.ports] : [];
+}
+
+/** The container runs its image's own command (neither command nor args), or a command line or script that starts one of `programs`. */
+export function runsProgram(programs: readonly string[], container: unknown): boolean {
   const { command, args } = commandLineOf(container);
-  const runsProgram = (command === undefined && args === undefined) || simpleCommands(container).some((c) => c.argv.length > 0 && l.programs.includes(baseName(c.argv[0])));
-  return runsProgram ? [...l.ports] : [];
+  if (command === undefined && args === undefined) return true;
+  return simpleCommands(container).some((c) => c.argv.length > 0 && programs.includes(baseName(c.argv[0])));
 }
