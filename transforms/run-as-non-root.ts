@@ -247,10 +247,16 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       // Windows user name instead, and refuses ContainerAdministrator.
       const podUser = obj(podSc.windowsOptions).runAsUserName;
       for (const r of active) {
-        if (typeof podUser === 'string' || typeof obj(scOf(r).windowsOptions).runAsUserName === 'string') continue;
+        const own = obj(scOf(r).windowsOptions).runAsUserName;
+        const user = typeof own === 'string' ? own : typeof podUser === 'string' ? podUser : undefined;
+        // The kubelet compares the name without regard to case.
+        if (user !== undefined && user.toLowerCase() !== 'containeradministrator') continue;
         report({
           code: 'imageMayRequireRoot',
-          message: `Windows container ${r.name}: with runAsNonRoot the kubelet refuses images that run as ContainerAdministrator (servercore's default); set securityContext.windowsOptions.runAsUserName: ContainerUser if the image allows it`,
+          message:
+            user === undefined
+              ? `Windows container ${r.name}: with runAsNonRoot the kubelet refuses images that run as ContainerAdministrator (servercore's default); set securityContext.windowsOptions.runAsUserName: ContainerUser if the image allows it`
+              : `Windows container ${r.name}: runAsUserName ${user}${typeof own === 'string' ? '' : " (the pod's)"} is the administrator, which the kubelet refuses with runAsNonRoot; set securityContext.windowsOptions.runAsUserName: ContainerUser if the image allows it`,
           path: `${r.path}/securityContext`,
         });
       }
