@@ -71,6 +71,14 @@ function volumesOf(template: unknown, resource: unknown, templatePath: string): 
   return out;
 }
 
+/** A run-as annotation's value as a non-root ID, undefined when it is none. */
+function parseId(raw: Json | undefined): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const s = String(raw).trim();
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  return n >= 1 && n <= MAX_ID ? n : undefined;
+}
+
 function annotationsOf(o: unknown): Record<string, Json> {
   return obj(obj(obj(o).metadata).annotations);
 }
@@ -115,7 +123,7 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     fsGroupNotSet: {
       severity: 'warning',
       title: 'fsGroup cannot be set',
-      help: 'fsGroup is a pod-level field: the kubelet makes the pod\'s volumes group-owned by it so that non-root users can write them. Where kharden cannot set it (pod-level security fields forbidden by the controller, or an exempted container sharing the pod), make sure the volumes are writable by the UID the containers run as: fsGroup on the pod, an init step, or a storage class that sets ownership.',
+      help: 'fsGroup is a pod-level field: the kubelet makes the pod\'s volumes group-owned by it so that non-root users can write them. Where kharden cannot set it (pod-level security fields forbidden by the controller, or a container kharden leaves alone keeping data on a persistent volume of the pod), make sure the volumes are writable by the UID the containers run as: fsGroup on the pod, an init step, or a storage class that sets ownership.',
     },
     imageWritesRootDirs: {
       severity: 'warning',
@@ -171,14 +179,13 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     // container instead.
     const exempt = new Set(refs.filter((r) => target.pod.exemptContainers.includes(r.name)).map((r) => r.name));
     // Containers that run commands needing root (chown, sysctl -w, iptables, su…) keep running as
-    // they do: as non-root the command fails and the pod with it. Like exempted ones, they get
-    // nothing, from the pod either.
-    // So do containers of an image whose entrypoint starts as root to take ownership of a data
-    // directory the program must own, where a volume is mounted exactly on it (postgres PGDATA):
-    // that mount point stays root's whatever fsGroup does.
+    // they do: as non-root the command fails and the pod with it. So do containers of an image
+    // whose entrypoint starts as root to take ownership of a data directory the program must own,
+    // where a volume is mounted exactly on it (postgres PGDATA): that mount point stays root's
+    // whatever fsGroup does. Like exempted containers, they get nothing, from the pod either.
     const known = new Map<ContainerRef, KnownImage | undefined>(refs.map((r) => [r, findKnownImage(r.container.image)]));
     const imageName = (r: ContainerRef) => (typeof r.container.image === 'string' ? imageRepository(r.container.image) : '(no image)');
-    const annotatedUid = sources.map((o) => annotationsOf(o)[USER_ANNOTATION]).find((v) => v != null);
+    const annotatedUid = parseId(sources.map((o) => annotationsOf(o)[USER_ANNOTATION]).find((v) => v != null));
     const kept = new Map<string, FindingInput>();
     const ownershipWarnings: FindingInput[] = [];
     if (!windows) {
@@ -290,9 +297,8 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
       for (const o of sources) {
         const raw = annotationsOf(o)[key];
         if (raw === undefined || raw === null) continue;
-        const s = String(raw).trim();
-        const n = /^\d+$/.test(s) ? Number(s) : NaN;
-        if (n >= 1 && n <= MAX_ID) return n;
+        const n = parseId(raw);
+        if (n !== undefined) return n;
         report({
           code: 'invalidRunAsAnnotation',
           message: `annotation ${key}: ${JSON.stringify(raw)} is not a non-root numeric ID (1-${MAX_ID}); ignored`,
