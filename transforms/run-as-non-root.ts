@@ -139,7 +139,7 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     entrypointNeedsRoot: {
       severity: 'warning',
       title: 'image entrypoint must own a directory a volume is mounted on: left as it runs',
-      help: `Some official images (postgres) start as root, take ownership of their data directory and drop to their own user. Started as that user, the program must own the directory itself; the root of a volume stays root's (fsGroup only adds group access), so kharden leaves such a container as it runs and the pod stays below restricted. Point the data directory at a subdirectory of the volume (PGDATA=/var/lib/postgresql/data/pgdata) and set fsGroup, then run kharden again; or set the annotation ${USER_ANNOTATION} to make it non-root anyway.`,
+      help: `Some official images (postgres) start as root, take ownership of their data directory and drop to their own user. Started as that user, the program must own the directory itself; the root of a volume stays root's (fsGroup only adds group access), so kharden leaves such a container as it runs and the pod stays below restricted. Point the data directory at a subdirectory of the volume (PGDATA=/var/lib/postgresql/data/pgdata) and set fsGroup, then run kharden again; or set the annotation ${USER_ANNOTATION} to make it non-root anyway. Note that as root the entrypoint needs CAP_CHOWN, CAP_SETUID and CAP_SETGID, which drop-all-capabilities takes away: exempt the container (kharden.dev/skip.<container>: drop-all-capabilities) if it must keep working as it is.`,
       pssCheck: 'runAsNonRoot',
     },
     commandNeedsRoot: {
@@ -505,7 +505,6 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     const managed = volumes.filter((v) => v.type !== 'hostPath');
     if (managed.length === 0) return;
     const persistent = managed.filter((v) => v.persistent);
-    const mountsManaged = (r: ContainerRef) => listAt(r.container, '/volumeMounts').some((m) => managed.some((v) => v.name === obj(m).name));
     const first = byRole.map((r) => assigned.get(r)).find((c) => c)!;
     const gid = podGroupAfter !== undefined && podGroupAfter > 0 ? podGroupAfter : first.gid ?? first.uid;
     // fsGroup is a pod-level field: not where the controller forbids those, nor where it would
@@ -514,14 +513,18 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     const untouched = refs.filter((r) => exempt.has(r.name) || kept.has(r.name));
     const mountsPersistent = (r: ContainerRef) => listAt(r.container, '/volumeMounts').some((m) => persistent.some((v) => v.name === obj(m).name));
     if (!target.pod.podSecurityContext || untouched.some(mountsPersistent)) {
-      if (!active.some((r) => assigned.has(r) && mountsManaged(r))) return;
-      const uids = () => [...new Set([...assigned.values()].map((c) => c.uid))].join(', ');
+      // What may then stay unwritable: volumes that are neither fresh and world-writable
+      // (emptyDir) nor read-only by nature (configMap, secret, projected, downwardAPI).
+      const atRisk = managed.filter((v) => !['emptyDir', 'configMap', 'secret', 'projected', 'downwardAPI'].includes(v.type));
+      const writers = active.filter((r) => assigned.has(r) && listAt(r.container, '/volumeMounts').some((m) => atRisk.some((v) => v.name === obj(m).name)));
+      if (writers.length === 0) return;
+      const uids = [...new Set(writers.map((r) => assigned.get(r)!.uid))].join(', ');
       report({
         code: 'fsGroupNotSet',
-        severity: persistent.length > 0 ? 'warning' : 'info',
+        severity: atRisk.some((v) => v.persistent) ? 'warning' : 'info',
         message: target.pod.podSecurityContext
-          ? `fsGroup not set: it would change the group of the files that ${untouched.filter(mountsPersistent).map((r) => r.name).join(', ')} (left as ${untouched.filter(mountsPersistent).length > 1 ? 'they are' : 'it is'}) keeps on ${persistent.map((v) => v.name).join(', ')}; containers now running as UID ${uids()} may not be able to write ${managed.map((v) => v.name).join(', ')}; set fsGroup: ${gid} on the pod if that is fine`
-          : `fsGroup not set: it exists only on the pod, whose security fields the ${target.ref.kind}'s controller rejects; containers now running as UID ${uids()} may not be able to write ${managed.map((v) => v.name).join(', ')}`,
+          ? `fsGroup not set: it would change the group of the files that ${untouched.filter(mountsPersistent).map((r) => r.name).join(', ')} (left as ${untouched.filter(mountsPersistent).length > 1 ? 'they are' : 'it is'}) keeps on ${persistent.map((v) => v.name).join(', ')}; ${writers.map((r) => r.name).join(', ')}, now running as UID ${uids}, may not be able to write ${atRisk.map((v) => v.name).join(', ')}; set fsGroup: ${gid} on the pod if that is fine`
+          : `fsGroup not set: it exists only on the pod, whose security fields the ${target.ref.kind}'s controller rejects; ${writers.map((r) => r.name).join(', ')}, now running as UID ${uids}, may not be able to write ${atRisk.map((v) => v.name).join(', ')}`,
         path: SC,
       });
       return;

@@ -252,6 +252,12 @@ spec:
     expect(again.edits).toEqual([]);
   });
 
+  test('with only an emptyDir (fresh and world-writable) there is nothing to report about fsGroup', () => {
+    const r = run(SERVICE.replace('persistentVolumeClaim:\n          claimName: hello-data', 'emptyDir: {}'));
+    expect(r.output).toContain('emptyDir: {}');
+    expect(r.findings.map((f) => f.code)).not.toContain('fsGroupNotSet');
+  });
+
   test('with the built-in locations the same Service passes through untouched', () => {
     const r = hardenText('service.yaml', SERVICE, { chain: chainOf(transform), podTemplateLocations: BUILTIN_POD_TEMPLATE_LOCATIONS });
     expect(r.output).toBe(SERVICE);
