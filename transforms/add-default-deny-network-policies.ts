@@ -34,8 +34,8 @@ interface Namespace {
   workloads: StreamResource[];
   services: StreamResource[];
   policies: StreamResource[];
-  /** Services other resources send traffic to from outside the namespace, and who sends it. */
-  routedFrom: Map<string, string[]>;
+  /** Services called from outside the namespace: by the API server (and what makes it call), or routed by an Ingress or a route. */
+  callers: Map<string, { apiServer: string[]; routes: string[] }>;
   /** Workloads whose ServiceAccount has RBAC bindings: they call the API server. */
   apiClients: string[];
 }
@@ -173,13 +173,19 @@ function readNamespaces(resources: readonly StreamResource[]): Map<string, Names
   const all = new Map<string, Namespace>();
   const ns = (name: string) => {
     let n = all.get(name);
-    if (!n) all.set(name, (n = { name, workloads: [], services: [], policies: [], routedFrom: new Map(), apiClients: [] }));
+    if (!n) all.set(name, (n = { name, workloads: [], services: [], policies: [], callers: new Map(), apiClients: [] }));
     return n;
   };
-  const routed = (namespace: string, service: unknown, from: string) => {
-    if (typeof service !== 'string') return;
-    const m = ns(namespace).routedFrom;
-    m.set(service, [...(m.get(service) ?? []), from]);
+  const callersOf = (namespace: string, service: string) => {
+    const m = ns(namespace).callers;
+    if (!m.has(service)) m.set(service, { apiServer: [], routes: [] });
+    return m.get(service)!;
+  };
+  const routed = (namespace: string, service: unknown, route: string) => {
+    if (typeof service === 'string') callersOf(namespace, service).routes.push(route);
+  };
+  const fromApiServer = (namespace: unknown, service: unknown, why: string) => {
+    if (typeof namespace === 'string' && typeof service === 'string') callersOf(namespace, service).apiServer.push(why);
   };
   const boundAccounts = new Set<string>();
   for (const r of resources) {
@@ -202,14 +208,14 @@ function readNamespaces(resources: readonly StreamResource[]): Map<string, Names
     } else if (kindIs(r, 'admissionregistration.k8s.io', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration')) {
       for (const w of Array.isArray(r.value.webhooks) ? r.value.webhooks : []) {
         const svc = obj(obj(obj(w).clientConfig).service);
-        if (typeof svc.namespace === 'string') routed(svc.namespace, svc.name, `the API server (${r.ref.kind} ${r.ref.name})`);
+        fromApiServer(svc.namespace, svc.name, `${r.ref.kind} ${r.ref.name}`);
       }
     } else if (kindIs(r, 'apiregistration.k8s.io', 'APIService')) {
       const svc = obj(spec.service);
-      if (typeof svc.namespace === 'string') routed(svc.namespace, svc.name, `the API server (APIService ${r.ref.name})`);
+      fromApiServer(svc.namespace, svc.name, `APIService ${r.ref.name}`);
     } else if (kindIs(r, 'apiextensions.k8s.io', 'CustomResourceDefinition')) {
       const svc = obj(obj(obj(obj(spec.conversion).webhook).clientConfig).service);
-      if (typeof svc.namespace === 'string') routed(svc.namespace, svc.name, `the API server (conversion webhook of ${r.ref.name})`);
+      fromApiServer(svc.namespace, svc.name, `the conversion webhook of ${r.ref.name}`);
     } else if (kindIs(r, 'rbac.authorization.k8s.io', 'RoleBinding', 'ClusterRoleBinding')) {
       for (const s of Array.isArray(r.value.subjects) ? r.value.subjects : []) {
         const subject = obj(s);
@@ -397,7 +403,10 @@ function stillBlocked(ns: Namespace, denied: Direction[], allowed: string[], tak
   if (denied.includes('Ingress')) {
     const exposed = ns.services.filter((s) => specOf(s).type === 'LoadBalancer' || specOf(s).type === 'NodePort').map((s) => `${s.ref.name} (${specOf(s).type})`);
     if (exposed.length) todo.push(`ingress from outside the cluster to Service ${list3(exposed)}`);
-    for (const [service, from] of ns.routedFrom) todo.push(`ingress to Service ${service} from ${list3([...new Set(from)])}`);
+    for (const [service, c] of ns.callers) {
+      const from = [...(c.apiServer.length ? [`the API server (${list3([...new Set(c.apiServer)])})`] : []), ...new Set(c.routes)];
+      todo.push(`ingress to Service ${service} from ${from.join(' and ')}`);
+    }
     todo.push('ingress from other namespaces');
     if (!o.allowServiceIngress) todo.push('ingress between its own pods (allowServiceIngress is off)');
   }

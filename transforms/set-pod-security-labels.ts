@@ -175,7 +175,8 @@ export default defineTransform<PodSecurityLabelsOptions, 'stream'>({
         const versionKey = `${key}-version`;
         const have = labels[key];
         const setBoth = (why: string) => {
-          edit.set(labelPath(key), want, why);
+          // Pods that controllers create at run time (provisioner helpers, job runners, operands) are not in the input.
+          edit.set(labelPath(key), want, mode === 'enforce' ? `${why}; pods created at run time in the namespace must meet it too` : why);
           edit.set(labelPath(versionKey), o.version, pinReason(mode));
         };
         if (!isLevel(have)) {
