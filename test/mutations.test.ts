@@ -51,12 +51,14 @@ afterEach(() => {
 });
 
 describe.skipIf(files.length === 0)(files.length ? 'damaged real manifests' : `damaged real manifests: SKIPPED because ${SHARED}/corpus is absent`, () => {
-  test('refused with an InputError or hardened to a fixed point; no other exception, no library warning', () => {
+  test('refused with an InputError or hardened to a fixed point; no other exception, no library warning', async () => {
     const warnings = vi.spyOn(process, 'emitWarning');
     let refused = 0;
     let hardened = 0;
-    fc.assert(
-      fc.property(fc.nat({ max: files.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 3 }), (i, mutations) => {
+    // Asynchronous only to let the worker answer vitest between runs (a long synchronous loop times its RPC out).
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: files.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 3 }), async (i, mutations) => {
+        await new Promise((r) => setImmediate(r));
         const text = mutations.reduce(mutate, fs.readFileSync(files[i], 'utf8'));
         let result;
         try {
@@ -95,14 +97,15 @@ describe.skipIf(files.length === 0)(files.length ? 'damaged real manifests' : `d
   const pathsIn = (o: unknown, pre: string[] = []): string[][] =>
     o && typeof o === 'object' ? [pre, ...Object.keys(o).flatMap((k) => pathsIn((o as Record<string, unknown>)[k], [...pre, k]))] : [pre];
 
-  test('odd values anywhere in real pod specs: refused with an InputError or hardened to a fixed point', () => {
+  test('odd values anywhere in real pod specs: refused with an InputError or hardened to a fixed point', async () => {
     expect(workloads.length).toBeGreaterThan(300);
     const warnings = vi.spyOn(process, 'emitWarning');
     let refused = 0;
     let hardened = 0;
     const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), add: fc.boolean(), key: fc.constantFrom(...KEYS), value: fc.nat({ max: ODD.length - 1 }) });
-    fc.assert(
-      fc.property(fc.nat({ max: workloads.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 2 }), fc.boolean(), (i, edits, flow) => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: workloads.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 2 }), fc.boolean(), async (i, edits, flow) => {
+        await new Promise((r) => setImmediate(r));
         const doc = structuredClone(workloads[i]);
         const inSpec = pathsIn(doc).filter((p) => p.includes('spec') && p.length > 2);
         for (const e of edits) {
@@ -134,14 +137,15 @@ describe.skipIf(files.length === 0)(files.length ? 'damaged real manifests' : `d
     expect(hardened).toBeGreaterThan(100);
   });
 
-  test('real workloads re-styled (flow or block, indent 2–4, compact or indented lists, quoting, comments, CRLF) keep the fidelity promise', () => {
+  test('real workloads re-styled (flow or block, indent 2–4, compact or indented lists, quoting, comments, CRLF) keep the fidelity promise', async () => {
     const plain = workloads.filter((w) => !/[&*]/.test(JSON.stringify(w)));
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.nat({ max: plain.length - 1 }),
         fc.record({ indent: fc.constantFrom(2, 3, 4), indentSeq: fc.boolean(), crlf: fc.boolean(), lineWidth: fc.constantFrom(0, 60) }),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 64, maxLength: 64 }),
-        (i, style, dice) => {
+        async (i, style, dice) => {
+          await new Promise((r) => setImmediate(r));
           const doc = new YAML.Document(plain[i], { version: '1.1' });
           let n = 0;
           const roll = () => dice[n++ % dice.length];
