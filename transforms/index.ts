@@ -19,6 +19,8 @@ export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
   'run-as-non-root': () => import('./run-as-non-root.js'),
   'set-memory-limits': () => import('./set-memory-limits.js'),
   'disable-service-account-token': () => import('./disable-service-account-token.js'),
+  'set-pod-security-labels': () => import('./set-pod-security-labels.js'),
+  'add-default-deny-network-policies': () => import('./add-default-deny-network-policies.js'),
 };
 
 export async function loadTransform(id: string): Promise<Transform<any> | undefined> {

@@ -65,8 +65,11 @@ describe.skipIf(!corpusPresent)(corpusPresent ? 'bulk run over real projects wit
     expect(await validateSarif(path.join(work, 'out/r.sarif'))).toEqual([]);
     const log = JSON.parse(read('out/r.sarif'));
     const run = log.runs[0];
-    const findings = json.resources.reduce((n: number, r: any) => n + r.findings.length, 0) + json.findings.length;
+    // Findings about a file are results; findings about the run (a namespace, a generated resource) are notifications.
+    const aboutFiles = json.findings.filter((f: any) => f.file !== undefined).length;
+    const findings = json.resources.reduce((n: number, r: any) => n + r.findings.length, 0) + aboutFiles;
     expect(run.results).toHaveLength(findings);
+    expect(run.invocations[0].toolExecutionNotifications?.length ?? 0).toBe(json.findings.length - aboutFiles);
     expect(run.tool.driver.version).toBe(json.version);
     expect(run.originalUriBaseIds.SRCROOT.uri).toBe(`file://${fs.realpathSync(work)}/`.replace(/ /g, '%20'));
     for (const r of run.results) {

@@ -18,6 +18,7 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   { key: 'kharden.dev/run-as-user', transform: 'run-as-non-root', description: 'the UID run-as-non-root uses instead of the profile\'s or the known image\'s' },
   { key: 'kharden.dev/run-as-group', transform: 'run-as-non-root', description: 'the GID run-as-non-root uses' },
   { key: 'kharden.dev/writable-paths', perContainer: true, transform: 'read-only-root-filesystem', description: 'extra paths (comma-separated) that get an emptyDir under a read-only root filesystem' },
+  { key: 'kharden.dev/pod-security', transform: 'set-pod-security-labels', description: 'on a Namespace, "keep": its Pod Security level labels are kept even where weaker than the profile\'s (missing ones are still added)' },
 ];
 
 /** The keys as the engine matches them: `.*` at the end stands for a container name. */
