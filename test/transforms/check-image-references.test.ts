@@ -59,6 +59,10 @@ describe('allow-list entries', () => {
   test.each(['', ' quay.io', 'quay.io/acme:1', 'quay.io/acme@sha256:x', 'https://quay.io', 'quay.io/Acme'])('%j is refused when the profile is read', (entry) => {
     expect(() => chainOf(transform, { allowedRegistries: [entry] })).toThrow(/allowedRegistries\.0/);
   });
+
+  test('a first component that is not a host is refused with the Docker Hub spelling', () => {
+    expect(() => chainOf(transform, { allowedRegistries: ['ghcr.io', 'bitnami'] })).toThrow('allowedRegistries.1: "bitnami" is not a registry host (did you mean docker.io/bitnami?)');
+  });
 });
 
 describe('severities and messages', () => {

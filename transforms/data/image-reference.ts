@@ -62,12 +62,14 @@ export function parseImageReference(image: string): ImageReference | undefined {
  * path components of the normalised repository (`nginx` is `docker.io/library/nginx`).
  */
 export function registryAllows(entry: string, ref: ImageReference): boolean {
-  const slash = entry.indexOf('/');
-  const host = slash < 0 ? entry : entry.slice(0, slash);
-  const prefix = slash < 0 ? '' : entry.slice(slash + 1).replace(/\/+$/, '');
+  const { host, prefix } = splitEntry(entry);
   if (!globMatch(normalizeRegistry(host), ref.registry)) return false;
-  if (!prefix) return true;
-  return ref.repository === prefix || ref.repository.startsWith(`${prefix}/`);
+  return prefix === '' || ref.repository === prefix || ref.repository.startsWith(`${prefix}/`);
+}
+
+function splitEntry(entry: string): { host: string; prefix: string } {
+  const slash = entry.indexOf('/');
+  return { host: slash < 0 ? entry : entry.slice(0, slash), prefix: slash < 0 ? '' : entry.slice(slash + 1).replace(/\/+$/, '') };
 }
 
 function globMatch(glob: string, s: string): boolean {
@@ -77,18 +79,15 @@ function globMatch(glob: string, s: string): boolean {
 
 const GLOB_LABEL = '[a-zA-Z0-9*?](?:[a-zA-Z0-9*?-]*[a-zA-Z0-9*?])?';
 const HOST_GLOB = new RegExp(`^${GLOB_LABEL}(?:\\.${GLOB_LABEL})*(?::[0-9]+)?$`);
+const REPOSITORY_PREFIX = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
 
 /** Checks an allow-list entry when the profile is read; returns what is wrong with it, if anything. */
 export function registryEntryProblem(entry: string): string | undefined {
-  if (entry.trim() !== entry || entry === '') return `${JSON.stringify(entry)} is not a registry (a host such as registry.example.com, *.gcr.io or localhost:5000, optionally followed by /repository-prefix)`;
-  const slash = entry.indexOf('/');
-  const host = slash < 0 ? entry : entry.slice(0, slash);
-  const prefix = slash < 0 ? '' : entry.slice(slash + 1).replace(/\/+$/, '');
-  const hostOk = HOST_GLOB.test(host);
-  const prefixOk = prefix === '' || new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`).test(prefix);
-  if (!hostOk || !prefixOk || /[@:]/.test(prefix)) {
-    return `${JSON.stringify(entry)} is not a registry (a host such as registry.example.com, *.gcr.io or localhost:5000, optionally followed by /repository-prefix; no tag or digest)`;
-  }
+  const { host, prefix } = splitEntry(entry);
+  const shape = 'a host such as registry.example.com, *.gcr.io or localhost:5000, optionally followed by /repository-prefix; no tag or digest';
+  if (entry.trim() !== entry || !HOST_GLOB.test(host) || (prefix !== '' && !REPOSITORY_PREFIX.test(prefix))) return `${JSON.stringify(entry)} is not a registry (${shape})`;
+  // As for the runtime, a first component without a dot or a port is not a host: `bitnami` is docker.io/bitnami.
+  if (!/[.:*?]/.test(host) && host !== 'localhost') return `${JSON.stringify(entry)} is not a registry host (did you mean docker.io/${entry}?)`;
   return undefined;
 }
 
