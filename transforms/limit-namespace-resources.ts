@@ -215,8 +215,6 @@ interface Namespace {
   /** undefined: the input's resources have no namespace, and neither do the generated ones. */
   name?: string;
   pods: Pod[];
-  limitRanges: StreamResource[];
-  quotas: StreamResource[];
 }
 
 const managedByKharden = (r: StreamResource) => mapAt(r.value, '/metadata/labels')[MANAGED_BY_LABEL] === 'kharden';
@@ -279,7 +277,7 @@ export default defineTransform<LimitNamespaceResourcesOptions, 'stream'>({
     const keyOf = (ns: string | undefined) => ns ?? '\u0000';
     const space = (name: string | undefined) => {
       let s = spaces.get(keyOf(name));
-      if (!s) spaces.set(keyOf(name), (s = { ...(name !== undefined ? { name } : {}), pods: [], limitRanges: [], quotas: [] }));
+      if (!s) spaces.set(keyOf(name), (s = { ...(name !== undefined ? { name } : {}), pods: [] }));
       return s;
     };
     const objectsIn = (name: string | undefined) => {
