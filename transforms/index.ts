@@ -19,6 +19,11 @@ export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
   'run-as-non-root': () => import('./run-as-non-root.js'),
   'set-memory-limits': () => import('./set-memory-limits.js'),
   'disable-service-account-token': () => import('./disable-service-account-token.js'),
+  'mount-secrets-read-only': () => import('./mount-secrets-read-only.js'),
+  'set-runtime-class': () => import('./set-runtime-class.js'),
+  'check-image-references': () => import('./check-image-references.js'),
+  'report-committed-secrets': () => import('./report-committed-secrets.js'),
+  'limit-namespace-resources': () => import('./limit-namespace-resources.js'),
 };
 
 export async function loadTransform(id: string): Promise<Transform<any> | undefined> {
