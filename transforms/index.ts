@@ -21,6 +21,11 @@ export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
   'disable-service-account-token': () => import('./disable-service-account-token.js'),
   'set-pod-security-labels': () => import('./set-pod-security-labels.js'),
   'add-default-deny-network-policies': () => import('./add-default-deny-network-policies.js'),
+  'mount-secrets-read-only': () => import('./mount-secrets-read-only.js'),
+  'set-runtime-class': () => import('./set-runtime-class.js'),
+  'check-image-references': () => import('./check-image-references.js'),
+  'report-committed-secrets': () => import('./report-committed-secrets.js'),
+  'limit-namespace-resources': () => import('./limit-namespace-resources.js'),
 };
 
 export async function loadTransform(id: string): Promise<Transform<any> | undefined> {

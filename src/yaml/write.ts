@@ -242,7 +242,10 @@ class Writer {
       );
       return;
     }
-    if (after.length > before.length && before.every((b, i) => deepEqual(b, after[i]))) {
+    if (after.length > before.length && before.every((b, i) => deepEqual(b, after[i]) || (isObj(b) && isObj(after[i])))) {
+      // Items kept in place (maps edited where they stand: a volume mount that gains readOnly
+      // while the list gains a mount) are diffed there, so their comments and style survive.
+      before.forEach((b, i) => this.diffValue(seq.items[i] as Node | null, b, after[i], { kind: 'seqItem', seq, index: i, path: `${place.path}/${i}` }));
       this.appendItems(seq, after.slice(before.length), place);
       return;
     }
