@@ -642,6 +642,7 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
   }
   const contexts = new Map<StreamResource, TargetEdits>();
   const runFindings: (FindingInput & { resource?: StreamResource })[] = [];
+  const skippedGenerations: RunFinding[] = [];
   const added: { record: GeneratedResource; handle: StreamResource }[] = [];
   const messages = link.transform.messages;
   const reporter = new TargetEdits({}, messages, link.id);
@@ -661,6 +662,12 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
       const ref: ResourceRef = { apiVersion: value.apiVersion, kind: value.kind, ...(typeof meta.name === 'string' ? { name: meta.name } : {}), ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}) };
       const existing = byIdentity.get(identity(ref));
       if (existing) return existing;
+      const exempted = generationExemption(state, link.id, marked, ref, byIdentity, handles);
+      if (exempted) {
+        // Exemptions reach what a transform would add too: into an exempted namespace, or matching an exclude rule.
+        skippedGenerations.push({ code: 'skipped', severity: 'info', message: `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? ''} not generated (${reason}), because of the ${describeExemption(exempted)}`, transform: link.id, resource: ref });
+        return { ref, value: marked, generated: true, templatePaths: [] };
+      }
       const record: GeneratedResource = { transform: link.id, reason, ref, value: marked };
       const handle: StreamResource = { ref, value: marked, generated: true, templatePaths: [] };
       handles.set(handle, { generated: record });
@@ -674,7 +681,10 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
     },
   };
   const target = { scope: 'stream' as const, resources };
-  const apply = () => applyStreamResults(state, link, handles, contexts, runFindings, reporter.findings, added);
+  const apply = () => {
+    applyStreamResults(state, link, handles, contexts, runFindings, reporter.findings, added);
+    state.findings.push(...skippedGenerations);
+  };
   let out: void | Promise<void>;
   try {
     out = (link.transform as Transform<unknown, 'stream'>).run(target, ctx);
@@ -732,6 +742,39 @@ function applyStreamResults(
     } else state.findings.push({ ...finding, transform: link.id, ...(f.resource ? { resource: f.resource.ref } : {}) });
   });
   state.generated.push(...added);
+}
+
+/**
+ * Why a resource a stream transform would add is exempted, if it is: an exclude rule that matches
+ * it (kind, namespace, name, labels), or an exemption of the Namespace object it would go into.
+ */
+function generationExemption(
+  state: RunState,
+  id: string,
+  value: JsonObject,
+  ref: ResourceRef,
+  byIdentity: Map<string, StreamResource>,
+  handles: Map<StreamResource, { plan?: ResourcePlan }>,
+): ExemptionSource | undefined {
+  const o = state.options;
+  const own = decideExemptions({
+    resource: value,
+    kind: ref.kind,
+    name: ref.name,
+    namespace: ref.namespace,
+    containers: [],
+    rules: o.exclude ?? [],
+    knownIds: state.knownIds,
+    knownAnnotations: o.knownAnnotations ?? [],
+    privilegeIds: [],
+    nodeAgents: 'harden',
+  });
+  const byRule = exemptionFor(own, id);
+  if (byRule) return byRule;
+  if (ref.namespace === undefined) return undefined;
+  const namespace = byIdentity.get(identity({ apiVersion: 'v1', kind: 'Namespace', name: ref.namespace }));
+  const plan = namespace ? handles.get(namespace)?.plan : undefined;
+  return plan ? exemptionFor(plan.exemptions, id) : undefined;
 }
 
 function refOf(info: ResourceInfo): ResourceRef {

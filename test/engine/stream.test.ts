@@ -9,6 +9,7 @@ import { hardenFiles, hardenRun } from '../../src/core/engine.js';
 import type { ChainLink, HardenOptions } from '../../src/core/engine.js';
 import { defineTransform } from '../../src/core/types.js';
 import type { StreamResource } from '../../src/core/types.js';
+import type { ExcludeRule } from '../../src/core/exemptions.js';
 import { BUILTIN_POD_TEMPLATE_LOCATIONS } from '../../src/core/resources.js';
 import { TransformError } from '../../src/lib/errors.js';
 import privesc from '../../transforms/disallow-privilege-escalation.js';
@@ -117,6 +118,25 @@ spec:
     expect(run.files[0].output).toBe(skipped);
     expect(run.files[0].findings.map((f) => f.code)).toEqual(['skipped']);
     expect(run.files[0].findings[0].message).toContain('annotation kharden.dev/skip');
+  });
+
+  test('exemptions reach generated resources: nothing is added into an exempted namespace or against an exclude rule', () => {
+    const skipped = NAMESPACE.replace('  name: shop\n', '  name: shop\n  annotations:\n    kharden.dev/skip: test-labeller\n');
+    const intoExempted = hardenRun([{ file: 'ns.yaml', text: skipped }, { file: 'web.yaml', text: DEPLOYMENT }], options([stream], { knownTransformIds: ['test-labeller'] }));
+    expect(intoExempted.generated).toEqual([]);
+    const notGenerated = intoExempted.findings.filter((f) => f.code === 'skipped');
+    expect(notGenerated).toHaveLength(1);
+    expect(notGenerated[0].message).toMatch(/ConfigMap shop\/made-by-test not generated .*annotation kharden\.dev\/skip/);
+    // The workload in that namespace is still edited: the namespace's exemption covers what goes into it, not its workloads.
+    expect(intoExempted.files[1].changed).toBe(true);
+
+    const rule: ExcludeRule = { kinds: ['ConfigMap'], namespaces: ['shop'], reason: 'the team ships its own', source: '--exclude kind=ConfigMap;namespace=shop' };
+    const byRule = hardenRun([{ file: 'ns.yaml', text: NAMESPACE }, { file: 'web.yaml', text: DEPLOYMENT }], options([stream], { exclude: [rule], knownTransformIds: ['test-labeller'] }));
+    expect(byRule.generated).toEqual([]);
+    expect(byRule.findings.filter((f) => f.code === 'skipped').map((f) => f.message)).toEqual([expect.stringContaining('--exclude kind=ConfigMap;namespace=shop')]);
+    // A rule for another namespace leaves generation alone.
+    const elsewhere = hardenRun([{ file: 'ns.yaml', text: NAMESPACE }, { file: 'web.yaml', text: DEPLOYMENT }], options([stream], { exclude: [{ ...rule, namespaces: ['other'] }], knownTransformIds: ['test-labeller'] }));
+    expect(elsewhere.generated.map((g) => g.ref.name)).toEqual(['made-by-test']);
   });
 
   test('an asynchronous stream transform (an exec plugin) runs through hardenFiles; hardenRun refuses it', async () => {
