@@ -61,10 +61,17 @@ describe('exec plugins in the chain', () => {
     const report = JSON.parse(fs.readFileSync(path.join(work, 'r.json'), 'utf8'));
     const web = report.resources.find((x: any) => x.kind === 'Deployment');
     expect(web.edits.filter((e: any) => e.transform === 'team-label').map((e: any) => [e.op, e.path, e.value])).toEqual([['add', '/metadata/labels', { team: 'web' }]]);
-    expect(report.findings.some((f: any) => f.transform === 'team-label' && f.code === 'execResult' && /labelled 2 item\(s\)/.test(f.message))).toBe(true);
-    expect(report.generated).toEqual([expect.objectContaining({ kind: 'NetworkPolicy', name: 'default-deny', transform: 'team-label', file: path.join('out', 'kharden-generated.yaml') })]);
-    const generated = YAML.parse(fs.readFileSync(path.join(work, 'out/kharden-generated.yaml'), 'utf8'));
-    expect(generated.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kharden' });
+    // The plugin runs after the built-in stream transforms: it is handed the Deployment and what they
+    // generated for namespace shop (default-deny NetworkPolicies, a LimitRange), and adds its own.
+    const builtIn = report.generated.filter((g: any) => g.transform !== 'team-label');
+    expect(builtIn.map((g: any) => g.kind).sort()).toEqual(['LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy']);
+    const execResults = report.findings.filter((f: any) => f.transform === 'team-label' && f.code === 'execResult').map((f: any) => f.message);
+    expect(execResults).toEqual([`labelled ${1 + builtIn.length + 1} item(s)`]);
+    expect(report.generated.filter((g: any) => g.transform === 'team-label')).toEqual([expect.objectContaining({ kind: 'NetworkPolicy', name: 'default-deny', transform: 'team-label', file: path.join('out', 'kharden-generated.yaml') })]);
+    const generated = YAML.parseAllDocuments(fs.readFileSync(path.join(work, 'out/kharden-generated.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(generated.find((g: any) => g.metadata.name === 'default-deny').metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kharden' });
+    // What the built-in transforms generated went through the plugin too: it carries the plugin's label.
+    for (const g of generated.filter((x: any) => x.metadata.name !== 'default-deny')) expect(g.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kharden', team: 'web' });
   });
 
   test.each([
@@ -91,6 +98,8 @@ describe('exec plugins in the chain', () => {
     fs.writeFileSync(path.join(work, 'in/web.yaml'), annotated);
     const r = await kharden(['-q', 'in'], { cwd: work, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(YAML.parse(r.stdout.toString()).metadata.labels).toBeUndefined();
+    const docs = YAML.parseAllDocuments(r.stdout.toString()).map((d) => d.toJS());
+    expect(docs[0].kind).toBe('Deployment');
+    expect(docs[0].metadata.labels).toBeUndefined();
   });
 });

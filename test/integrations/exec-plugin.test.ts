@@ -89,7 +89,7 @@ describe('a plugin that fails stops the run with a typed error naming the plugin
   test('a dropped resource', async () => {
     const e = await runExecPlugin(spec('./drop.mjs'), ITEMS).catch((x) => x);
     expect(e).toBeInstanceOf(ExecDroppedResourceError);
-    expect(e.message).toContain('dropped 1 resource(s) it was given: ConfigMap settings');
+    expect(e.message).toContain('dropped 1 resource(s) it was given: Deployment shop/web');
   });
 
   test('garbage on stdout', async () => {

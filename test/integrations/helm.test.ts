@@ -101,8 +101,15 @@ describe.skipIf(!haveCorpus)('real Helm-rendered charts (istio addons)', () => {
     // Only manifests: every document of the input is there, in order, each # Source comment kept.
     const inDocs = documents(stream);
     const outDocs = documents(three.stdout);
-    expect(outDocs.length).toBe(inDocs.length);
-    outDocs.forEach((d: any, i) => expect(d?.kind).toBe((inDocs[i] as any)?.kind));
+    inDocs.forEach((d: any, i) => expect((outDocs[i] as any)?.kind).toBe(d?.kind));
+    // After them, only what kharden generated (default-deny NetworkPolicies, a LimitRange for the
+    // release's namespace), each marked as kharden's so a later run or a reviewer can tell.
+    const generated = outDocs.slice(inDocs.length) as any[];
+    expect(generated.length).toBeGreaterThan(0);
+    for (const g of generated) {
+      expect(['NetworkPolicy', 'LimitRange']).toContain(g.kind);
+      expect(g.metadata.labels['app.kubernetes.io/managed-by']).toBe('kharden');
+    }
     for (const source of stream.match(/^# Source: .*$/gm) ?? []) expect(three.stdout).toContain(source);
     // stderr: the run's summary only (Helm shows it); never an error.
     expect(three.stderr).toMatch(/^kharden: 1 file\(s\), \d+ changed; /);

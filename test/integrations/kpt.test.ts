@@ -63,9 +63,12 @@ describe('kpt fn render (Kptfile pipeline: mutators: - exec: kharden)', () => {
     const results = YAML.parse(fs.readFileSync(path.join(resultsDir, 'results.yaml'), 'utf8'));
     const ours = results.items.find((i: any) => i.exec === 'kharden');
     expect(ours.exitCode).toBe(0);
-    const edits = ours.results.filter((x: any) => x.tags?.op);
-    // One info result per edit the CLI reports, each pointing at resource, field and file.
+    const edits = ours.results.filter((x: any) => x.tags?.op && x.tags.op !== 'generate');
+    // One info result per edit the CLI reports, each pointing at resource, field and file; one per
+    // resource it generated.
     expect(edits.length).toBe(cliReport.totals.edits);
+    expect(cliReport.totals.generated).toBeGreaterThan(0);
+    expect(ours.results.filter((x: any) => x.tags?.op === 'generate').length).toBe(cliReport.totals.generated);
     const privileged = edits.find((x: any) => x.tags.transform === 'disallow-privileged');
     expect(privileged).toMatchObject({
       severity: 'info',

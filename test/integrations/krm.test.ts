@@ -66,7 +66,23 @@ describe('a ResourceList on stdin', () => {
     expect(r.value.apiVersion).toBe('config.kubernetes.io/v1');
     // The same objects as the CLI gives for the items as a plain stream.
     const plain = await kharden(['-q'], { cwd: ROOT, stdin: YAML.stringify(YAML.parse(list()).items[0]) });
-    expect(r.value.items[0]).toEqual(YAML.parse(plain.stdout.toString('utf8')));
+    const plainDocs = YAML.parseAllDocuments(plain.stdout.toString('utf8')).map((d) => d.toJS());
+    expect(r.value.items[0]).toEqual(plainDocs[0]);
+    // What the plain CLI generates after the stream (NetworkPolicies, a LimitRange for namespace
+    // shop) the function appends to the items: the same objects.
+    expect(plainDocs.length).toBeGreaterThan(1);
+    // In the function they also carry the orchestrator's path annotations: where kpt writes them.
+    const appended = r.value.items.slice(-(plainDocs.length - 1));
+    for (const [i, g] of appended.entries()) {
+      expect(g.metadata.annotations).toEqual({
+        'config.kubernetes.io/index': String(i),
+        'config.kubernetes.io/path': 'kharden-generated.yaml',
+        'internal.config.kubernetes.io/index': String(i),
+        'internal.config.kubernetes.io/path': 'kharden-generated.yaml',
+      });
+      delete g.metadata.annotations;
+    }
+    expect(appended).toEqual(plainDocs.slice(1));
     expect(r.value.items[0].spec.template.spec.containers[0].securityContext.privileged).toBe(false);
     expect(r.value.results.length).toBeGreaterThan(2);
   });

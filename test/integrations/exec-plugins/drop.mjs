@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Returns every item but the last one.
+// Returns every item but the first one.
 import { parse, stringify } from 'yaml';
 
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const list = parse(input);
-list.items.pop();
+list.items.shift();
 process.stdout.write(stringify(list));
