@@ -1,6 +1,9 @@
 import { defineTransform } from '../src/core/types.js';
 import { list, string } from '../src/core/options.js';
-import { capabilityName, listAt } from './util.js';
+import type { ContainerTarget } from '../src/core/types.js';
+import { capabilityName, listAt, mapAt } from './util.js';
+import { privilegedCommands } from './data/commands.js';
+import { findKnownImage, rootOwnedDataMount } from './data/known-images.js';
 
 const ID = 'drop-all-capabilities';
 
@@ -26,6 +29,12 @@ export default defineTransform({
   },
   changesPrivileges: true,
   messages: {
+    capabilitiesKeptForRoot: {
+      severity: 'warning',
+      title: 'capabilities kept: the container runs as root to do something that needs them',
+      help: 'A container that stays root for a command that needs root (chown, sysctl -w, iptables, mount, su/gosu…) or for an entrypoint that must take ownership of a data directory needs the capabilities those use (CHOWN, FOWNER, DAC_OVERRIDE, SETUID, SETGID, NET_ADMIN…). Dropping ALL would make it fail, and cannot make the pod restricted while it runs as root, so kharden leaves its capabilities alone. To harden it, remove the need (fsGroup instead of chown, spec.securityContext.sysctls, an image that starts as its own user), then drop ALL and add back only what remains.',
+      pssCheck: 'capabilities_restricted',
+    },
     capabilitiesRemoved: {
       severity: 'warning',
       title: 'added capabilities removed',
@@ -35,6 +44,15 @@ export default defineTransform({
   },
   run(target, ctx) {
     if (target.pod.windows) return;
+    const needsRoot = rootWork(target);
+    if (needsRoot) {
+      ctx.report({
+        code: 'capabilitiesKeptForRoot',
+        message: `container ${target.name} runs as root to ${needsRoot}: its capabilities are left as they are, since dropping ALL would break that and cannot make the pod restricted while it runs as root`,
+        path: '/securityContext/capabilities',
+      });
+      return;
+    }
     const keep = new Set(ctx.options.keep.map(capabilityName));
     const drop = listAt(target.container, '/securityContext/capabilities/drop');
     if (!drop.includes('ALL')) {
@@ -64,3 +82,26 @@ export default defineTransform({
     });
   },
 });
+
+/**
+ * What a container that may run as root does with root's capabilities, if anything: a command
+ * that needs them, or a known image's entrypoint that takes ownership of a data directory mounted
+ * from a volume. run-as-non-root leaves such containers running as root for the same reasons.
+ * A container already running as non-root (runAsNonRoot or a non-zero runAsUser, its own or the
+ * pod's) has no effective capabilities to lose, so it gets ALL dropped as usual.
+ */
+function rootWork(target: ContainerTarget): string | undefined {
+  const own = mapAt(target.container, '/securityContext');
+  const pod = mapAt(target.template, '/spec/securityContext');
+  const user = own.runAsUser ?? pod.runAsUser;
+  const nonRoot = own.runAsNonRoot ?? pod.runAsNonRoot;
+  if ((typeof user === 'number' && user !== 0) || (user === undefined && nonRoot === true)) return undefined;
+  const annotations = [mapAt(target.template, '/metadata/annotations'), mapAt(target.resource, '/metadata/annotations')];
+  // The owner named the user to run as: run-as-non-root applies it, and the container drops root.
+  if (user === undefined && annotations.some((a) => a['kharden.dev/run-as-user'] != null)) return undefined;
+  const commands = privilegedCommands(target.container);
+  if (commands.length > 0) return `run ${commands.map((c) => `\`${c.text}\` (needs ${c.needs})`).join(', ')}`;
+  const owned = rootOwnedDataMount(findKnownImage(target.container.image), target.container);
+  if (owned) return `let the image's entrypoint take ownership of ${owned.dir.env ?? 'its data directory'} (${owned.at}, the root of volume ${owned.volume}) before it drops to its own user`;
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { defineTransform } from '../src/core/types.js';
 import { integer } from '../src/core/options.js';
 import type { ContainerRef } from '../src/core/resources.js';
 import { containersOf, listAt, mapAt, obj } from './util.js';
-import { dataDirPath, findKnownImage, imageRepository, knownIdentity, normalizePath, runsEntrypoint, runsProgram } from './data/known-images.js';
+import { findKnownImage, imageRepository, knownIdentity, normalizePath, rootOwnedDataMount, runsProgram } from './data/known-images.js';
 import type { KnownImage } from './data/known-images.js';
 import { privilegedCommands } from './data/commands.js';
 
@@ -145,7 +145,7 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
     commandNeedsRoot: {
       severity: 'warning',
       title: 'container runs a command that needs root: left as it runs',
-      help: 'Commands that need root or a capability (chown/chgrp, chmod, sysctl -w, setcap, iptables, mount, ip link/route changes, modprobe, su/gosu/su-exec) fail once the container runs as non-root, so kharden leaves its user alone and the pod stays below restricted. Ways out: fsGroup instead of chown/chmod of volumes; spec.securityContext.sysctls for namespaced sysctls; node configuration (a tuning DaemonSet, the CNI) for the rest; an image that starts as its own user instead of su/gosu. Note that drop-all-capabilities still takes away the capability the command needs: exempt the container (kharden.dev/skip.<container>: drop-all-capabilities) if it must keep working as it is.',
+      help: 'Commands that need root or a capability (chown/chgrp, chmod, sysctl -w, setcap, iptables, mount, ip link/route changes, modprobe, su/gosu/su-exec) fail once the container runs as non-root, so kharden leaves its user alone and the pod stays below restricted. Ways out: fsGroup instead of chown/chmod of volumes; spec.securityContext.sysctls for namespaced sysctls; node configuration (a tuning DaemonSet, the CNI) for the rest; an image that starts as its own user instead of su/gosu. drop-all-capabilities leaves the capabilities of such a container alone for the same reason.',
       pssCheck: 'runAsNonRoot',
     },
     invalidRunAsAnnotation: { severity: 'warning', title: 'run-as annotation is not a non-root ID', help: `${USER_ANNOTATION} and ${GROUP_ANNOTATION} take a numeric ID from 1 to ${MAX_ID}.` },
@@ -201,14 +201,12 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
           continue;
         }
         const k = known.get(r);
-        if (!k?.entrypoint || !runsEntrypoint(k, r.container)) continue;
-        const id = knownIdentity(k, r.container.image);
-        for (const dir of k.entrypoint.dataDirs) {
-          const at = dir.mustOwn ? dataDirPath(dir, r.container, r.container.image) : undefined;
-          const mount = at && listAt(r.container, '/volumeMounts').find((m) => typeof obj(m).mountPath === 'string' && normalizePath(String(obj(m).mountPath)) === at);
-          if (!mount) continue;
+        const owned = rootOwnedDataMount(k, r.container);
+        if (k?.entrypoint && owned) {
+          const { dir, at } = owned;
+          const id = knownIdentity(k, r.container.image);
           const what = `${dir.env ?? 'its data directory'} (${at})`;
-          const facts = `the ${imageName(r)} image's entrypoint starts as root, chowns ${what} and drops to UID ${id?.uid} with ${k.entrypoint.dropsWith}; started as a non-root user it cannot, and ${dir.mustOwn}, while the root of the volume ${String(obj(mount).name)}, mounted exactly there, stays root's`;
+          const facts = `the ${imageName(r)} image's entrypoint starts as root, chowns ${what} and drops to UID ${id?.uid} with ${k.entrypoint.dropsWith}; started as a non-root user it cannot, and ${dir.mustOwn}, while the root of the volume ${owned.volume}, mounted exactly there, stays root's`;
           const remedy = `set ${dir.env ?? 'the directory'} to a subdirectory of the mount (${at}/${(dir.env ?? 'data').toLowerCase()}) or mount the volume one level up, and set fsGroup ${id?.gid ?? id?.uid}`;
           const finding = { code: 'entrypointNeedsRoot', path: r.path };
           if (annotatedUid !== undefined) {
@@ -217,7 +215,6 @@ export default defineTransform<RunAsNonRootOptions, 'podTemplate'>({
           } else {
             kept.set(r.name, { ...finding, message: `container ${r.name}: ${facts}: left running as it does, not made non-root. To run it as ${id?.uid}, ${remedy}` });
           }
-          break;
         }
       }
     }

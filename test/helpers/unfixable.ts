@@ -4,10 +4,10 @@ export const UNFIXABLE = new Set(['hostNamespaces', 'hostPathVolumes', 'restrict
 /**
  * Finding codes by which a transform says it kept something on purpose, because changing it would
  * break the workload (a container whose commands need root, or whose image's entrypoint must own
- * the volume mounted on its data directory, keeps its user): the check the finding
+ * the volume mounted on its data directory, keeps its user and then its capabilities): the check the finding
  * names may still fail after hardening.
  */
-export const KEPT_ON_PURPOSE = new Set(['commandNeedsRoot', 'entrypointNeedsRoot']);
+export const KEPT_ON_PURPOSE = new Set(['commandNeedsRoot', 'entrypointNeedsRoot', 'capabilitiesKeptForRoot']);
 
 /**
  * The checks a finding names: its pssCheck, and for a hostPath volume also restrictedVolumes

@@ -412,3 +412,21 @@ export function runsProgram(programs: readonly string[], container: unknown): bo
   if (command === undefined && args === undefined) return true;
   return simpleCommands(container).some((c) => c.argv.length > 0 && programs.includes(baseName(c.argv[0])));
 }
+
+/**
+ * The data directory a known image's entrypoint must own, as root, with a volume mounted exactly
+ * on it (postgres' PGDATA at a volume's root): that mount point stays root's whatever fsGroup does,
+ * so the entrypoint needs root (and CHOWN, SETUID, SETGID) to start. Undefined when the container
+ * does not run the entrypoint or no such mount exists.
+ */
+export function rootOwnedDataMount(entry: KnownImage | undefined, container: unknown): { dir: DataDir; at: string; volume: string } | undefined {
+  if (!entry?.entrypoint || !runsEntrypoint(entry, container)) return undefined;
+  const mounts = (container as { volumeMounts?: unknown })?.volumeMounts;
+  const list = Array.isArray(mounts) ? (mounts as { mountPath?: unknown; name?: unknown }[]) : [];
+  for (const dir of entry.entrypoint.dataDirs) {
+    const at = dir.mustOwn ? dataDirPath(dir, container, (container as { image?: unknown })?.image) : undefined;
+    const mount = at && list.find((m) => typeof m?.mountPath === 'string' && normalizePath(m.mountPath) === at);
+    if (at && mount) return { dir, at, volume: String(mount.name) };
+  }
+  return undefined;
+}
