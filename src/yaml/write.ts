@@ -449,9 +449,12 @@ class Writer {
         this.splices.push({ start: colon + 1, end: end ?? colon + 1, text: ' ' + renderFlow(value, json) });
         return;
       }
+      // The comments the old value's lines carry stay: the one on the key's line after the new
+      // value, the others as their own lines (`securityContext: {}  # x` keeps `# x`).
+      const kept = end === undefined ? { inline: '', lines: '' } : this.commentsIn(colon + 1, this.lineEnd(end), keyCol + this.style.step);
       if (scalarLike || emptyColl) {
         if (end === undefined) this.splices.push({ start: colon + 1, end: colon + 1, text: ' ' + renderFlow(value, json) });
-        else this.splices.push({ start: colon + 1, end: this.lineEnd(end), text: ' ' + renderFlow(value, json) });
+        else this.splices.push({ start: colon + 1, end: this.lineEnd(end), text: ' ' + renderFlow(value, json) + kept.inline + (kept.lines ? this.style.eol + stripEol(kept.lines, this.style.eol) : '') });
         return;
       }
       const block = this.renderValueBlock(value, keyCol);
@@ -459,7 +462,7 @@ class Writer {
         // `key:` or `key: # comment` with no value: new lines go after the line.
         const le = this.lineEnd(colon + 1);
         this.splices.push({ start: le, end: le, text: this.style.eol + stripEol(block, this.style.eol) });
-      } else this.splices.push({ start: colon + 1, end: this.lineEnd(end), text: this.style.eol + stripEol(block, this.style.eol) });
+      } else this.splices.push({ start: colon + 1, end: this.lineEnd(end), text: kept.inline + this.style.eol + kept.lines + stripEol(block, this.style.eol) });
       return;
     }
     // Block sequence item.
@@ -467,8 +470,22 @@ class Writer {
     if (dash < 0) throw new UnsupportedEditError(`cannot find the item at ${place.path}`);
     const end = this.contentEnd(node) ?? dash + 1;
     const col = column(this.src, dash);
-    const rendered = this.renderItemsBlock([value], col);
-    this.splices.push({ start: dash, end: this.lineEnd(end), text: stripEol(rendered.slice(col), this.style.eol) });
+    const kept = this.commentsIn(dash, this.lineEnd(end), col + 2);
+    const rendered = stripEol(this.renderItemsBlock([value], col).slice(col), this.style.eol);
+    const firstEol = rendered.indexOf(this.style.eol);
+    const withComment = !kept.inline ? rendered : firstEol < 0 ? rendered + kept.inline : rendered.slice(0, firstEol) + kept.inline + rendered.slice(firstEol);
+    this.splices.push({ start: dash, end: this.lineEnd(end), text: withComment + (kept.lines ? this.style.eol + stripEol(kept.lines, this.style.eol) : '') });
+  }
+
+  /**
+   * The comments in src[from, to), which a replacement removes: the one ending the first line,
+   * with the spaces before it (`inline`), and those on later lines, as whole lines at `col`.
+   */
+  private commentsIn(from: number, to: number, col: number): { inline: string; lines: string } {
+    const region = this.src.slice(from, to);
+    const nl = region.indexOf('\n');
+    const first = nl < 0 ? region : region.slice(0, nl);
+    return { inline: trailingComment(first), lines: nl < 0 ? '' : keptComments(region.slice(nl + 1), col, this.style.eol) };
   }
 
   // ---- rendering -------------------------------------------------------------------------
@@ -525,6 +542,15 @@ function keptComments(region: string, col: number, eol: string): string {
     kept.push(indent + m[2] + eol);
   }
   return kept.join('');
+}
+
+/** The comment ending a line, with the spaces before it; '' when there is none (a `#` in quotes is not one). */
+function trailingComment(line: string): string {
+  const m = /(\s+)(#.*?)\r?$/.exec(line);
+  if (!m) return '';
+  const before = line.slice(0, m.index);
+  if ((before.split('"').length - 1) % 2 === 1 || (before.split("'").length - 1) % 2 === 1) return '';
+  return m[1] + m[2];
 }
 
 function keyString(pair: Pair): string | undefined {

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import YAML from 'yaml';
+import YAML, { Lexer } from 'yaml';
 import { hardenRun, hardenText } from '../../src/core/engine.js';
 import type { ChainLink, FileResult, GeneratedResource } from '../../src/core/engine.js';
 import { printDocuments } from '../../src/yaml/print.js';
@@ -70,7 +70,9 @@ export function printGenerated(generated: readonly GeneratedResource[]): string 
 }
 
 export function commentLines(text: string): string[] {
-  return text.split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => l.trim());
+  // The lexer's comment tokens: whole-line comments and those ending a line (`key: {}  # x`), and
+  // not a `#` inside a quoted or block scalar.
+  return [...new Lexer().lex(text)].filter((t) => t.startsWith('#')).map((t) => t.trim());
 }
 
 /**
