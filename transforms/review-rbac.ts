@@ -72,7 +72,7 @@ const ESCALATION_TARGETS: { group: string; resource: string; verbs: string[] }[]
 ];
 
 const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const quoteList = (xs: string[]) => xs.map((x) => (x === '*' ? "'*'" : x)).join(', ');
+const quoteList = (xs: string[]) => xs.map((x) => (x.includes('*') ? `'${x}'` : x)).join(', ');
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 const isRbac = (r: StreamResource, ...kinds: string[]) => groupOf(r.ref.apiVersion) === RBAC_GROUP && kinds.includes(r.ref.kind);
 const describe = (r: StreamResource) => `${r.ref.kind} ${r.ref.namespace ? `${r.ref.namespace}/` : ''}${r.ref.name ?? '(unnamed)'}`;
@@ -83,6 +83,9 @@ function resourceMatches(ruleResource: string, resource: string): boolean {
   const slash = resource.indexOf('/');
   return slash > 0 && ruleResource === `*/${resource.slice(slash + 1)}`;
 }
+
+/** A pattern in RBAC: `*`, or `*\/sub` in resources (`pods/*` is not one: it names nothing). */
+const isWildcard = (x: string) => x === '*' || x.startsWith('*/');
 
 interface Rule {
   index: number;
@@ -199,9 +202,9 @@ export default defineTransform<{}, 'stream'>({
       for (const rule of rules) {
         const at = `/rules/${rule.index}`;
         const where = `${describe(role)} rule ${rule.index}`;
-        const wild = (['verbs', 'resources', 'apiGroups'] as const).filter((k) => rule[k].some((x) => x.includes('*')));
+        const wild = (['verbs', 'resources', 'apiGroups'] as const).filter((k) => rule[k].some(isWildcard));
         if (wild.length) {
-          ctx.report({ resource: role, code: 'rbacWildcard', path: at, message: `${where} uses wildcards: ${wild.map((k) => `${k} ${quoteList(rule[k].filter((x) => x.includes('*')))}`).join('; ')}` });
+          ctx.report({ resource: role, code: 'rbacWildcard', path: at, message: `${where} uses wildcards: ${wild.map((k) => `${k} ${quoteList(rule[k].filter(isWildcard))}`).join('; ')}` });
         }
         const explicit = ESCALATION_VERBS.filter((v) => rule.verbs.includes(v));
         const implied = rule.verbs.includes('*') ? granted(rule, ESCALATION_TARGETS) : { verbs: [], resources: [] };
