@@ -46,6 +46,7 @@ export default defineTransform({
     'Every pod of a namespace that names no service account shares its default one: a role bound to it for one app is granted to all of them, and their API identities cannot be told apart in audit logs. An account per workload, with its token not mounted unless the app asks, keeps each app\'s API access its own.',
   docs: 'https://kubernetes.io/docs/concepts/security/service-accounts/#default-service-accounts',
   scope: 'stream',
+  example: 'deployment-default',
   options: {},
   messages: {
     defaultAccountBound: {

@@ -138,6 +138,7 @@ export default defineTransform<{}, 'stream'>({
     'A service account\'s permissions are what an attacker gets from one compromised pod. Wildcards grant whatever the API adds later, escalate/bind/impersonate and writes to RBAC objects or tokens let the holder give itself more, Secret access exposes every credential of the namespace, and a cluster-wide binding multiplies all of it by every namespace. These are findings, not fixes: controllers often need some of it, and only a person can say which.',
   docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/',
   scope: 'stream',
+  example: 'escalation',
   options: {},
   messages: {
     rbacWildcard: {
