@@ -17,6 +17,8 @@ const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.s
 const describe = (r: StreamResource) => `${r.ref.kind} ${r.ref.name ?? '(unnamed)'}`;
 const where = (ns: string) => (ns === '' ? 'the namespace the manifests are applied to' : `namespace ${ns}`);
 const key = (ns: string, name: string) => `${ns}\u0000${name}`;
+/** What the API server accepts as a ServiceAccount name (a workload with another name is refused anyway). */
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function isWorkload(r: StreamResource): boolean {
   return r.templatePaths.length > 0 && (WORKLOADS[groupOf(r.ref.apiVersion)] ?? []).includes(r.ref.kind);
@@ -89,7 +91,7 @@ export default defineTransform({
     }
 
     for (const r of target.resources) {
-      if (r.exempt || !isWorkload(r) || !r.ref.name) continue;
+      if (r.exempt || !isWorkload(r) || !r.ref.name || r.ref.name.length > 253 || !DNS1123_SUBDOMAIN.test(r.ref.name)) continue;
       const ns = r.ref.namespace ?? '';
       const name = r.ref.name;
       for (const tp of r.templatePaths) {
