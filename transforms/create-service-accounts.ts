@@ -11,6 +11,8 @@ const WORKLOADS: Record<string, string[]> = {
   '': ['Pod', 'ReplicationController'],
   apps: ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'],
   batch: ['Job', 'CronJob'],
+  // Removed from the API in 1.16, still in old manifests: hardened like the others.
+  extensions: ['Deployment', 'DaemonSet', 'ReplicaSet'],
 };
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
