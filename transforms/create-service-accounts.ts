@@ -94,6 +94,8 @@ export default defineTransform({
 
     for (const r of target.resources) {
       if (r.exempt || !isWorkload(r) || !r.ref.name || r.ref.name.length > 253 || !DNS1123_SUBDOMAIN.test(r.ref.name)) continue;
+      // A workload named default would take over the namespace's default account (every pod's).
+      if (r.ref.name === 'default') continue;
       const ns = r.ref.namespace ?? '';
       const name = r.ref.name;
       for (const tp of r.templatePaths) {
