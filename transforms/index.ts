@@ -26,6 +26,9 @@ export const BUILTIN_TRANSFORMS: Record<string, Loader> = {
   'check-image-references': () => import('./check-image-references.js'),
   'report-committed-secrets': () => import('./report-committed-secrets.js'),
   'limit-namespace-resources': () => import('./limit-namespace-resources.js'),
+  'review-rbac': () => import('./review-rbac.js'),
+  'remove-anonymous-subjects': () => import('./remove-anonymous-subjects.js'),
+  'create-service-accounts': () => import('./create-service-accounts.js'),
 };
 
 export async function loadTransform(id: string): Promise<Transform<any> | undefined> {

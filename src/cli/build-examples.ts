@@ -14,7 +14,8 @@ function caseOf(dir: string, name: string): TransformExample | undefined {
   const input = read('input.yaml');
   if (input === undefined) return undefined;
   const findings = read('findings.yaml');
-  return { case: name, input, ...(read('expected.yaml') !== undefined ? { expected: read('expected.yaml') } : {}), ...(findings ? { findings: findings.trim() } : {}) };
+  const generated = read('generated.yaml');
+  return { case: name, input, ...(read('expected.yaml') !== undefined ? { expected: read('expected.yaml') } : {}), ...(generated ? { generated } : {}), ...(findings ? { findings: findings.trim() } : {}) };
 }
 
 export async function buildExamples(root = packageRoot()): Promise<Record<string, TransformExample>> {

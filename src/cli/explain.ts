@@ -11,6 +11,8 @@ export interface TransformExample {
   case: string;
   input: string;
   expected?: string;
+  /** The resources the case adds (generated.yaml), for stream transforms that generate. */
+  generated?: string;
   /** The finding codes the case expects (findings.yaml), for transforms that only report. */
   findings?: string;
 }
@@ -49,6 +51,7 @@ export function renderExplain(t: Transform, example: TransformExample | undefine
   if (example) {
     out.push('', `Example (test case ${example.case}):`, '  before:', indent(example.input));
     if (example.expected !== undefined) out.push('  after:', indent(example.expected));
+    if (example.generated !== undefined) out.push('  generated:', indent(example.generated));
     if (example.findings !== undefined) out.push(`  findings: ${example.findings}`);
   }
   return out.join('\n') + '\n';

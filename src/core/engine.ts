@@ -629,6 +629,7 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
       for (const plan of d.plans) {
         const value = plan.entry.path === '' ? d.working! : (getPath(d.working, plan.entry.path) as JsonObject);
         const handle: StreamResource = { ref: refOf(plan.info), value: freezeIt(value), file: f.file, generated: false, templatePaths: plan.templates.map((t) => t.path) };
+        if (exemptionFor(plan.exemptions, link.id)) handle.exempt = true;
         handles.set(handle, { doc: d, plan });
         resources.push(handle);
         byIdentity.set(identity(handle.ref), handle);
@@ -666,7 +667,7 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
       if (exempted) {
         // Exemptions reach what a transform would add too: into an exempted namespace, or matching an exclude rule.
         skippedGenerations.push({ code: 'skipped', severity: 'info', message: `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? ''} not generated (${reason}), because of the ${describeExemption(exempted)}`, transform: link.id, resource: ref });
-        return { ref, value: marked, generated: true, templatePaths: [] };
+        return { ref, value: marked, generated: true, templatePaths: [], exempt: true };
       }
       const record: GeneratedResource = { transform: link.id, reason, ref, value: marked };
       const handle: StreamResource = { ref, value: marked, generated: true, templatePaths: [] };

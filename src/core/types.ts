@@ -133,6 +133,12 @@ export interface StreamResource {
   generated: boolean;
   /** Pointers of its pod templates (empty when it has none). */
   templatePaths: readonly string[];
+  /**
+   * This transform is exempted from it (a skip annotation, an exclude rule): edits to it are not
+   * applied, so leave it alone. On what `generate` returns: it was not generated (an exempted
+   * namespace or a matching exclude rule), so nothing may refer to it.
+   */
+  exempt?: boolean;
 }
 
 /**

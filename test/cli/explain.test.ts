@@ -45,6 +45,7 @@ describe('kharden explain', () => {
     const indented = (f: string) => fs.readFileSync(path.join(caseDir, f), 'utf8').replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n');
     expect(out).toContain(`  before:\n${indented('input.yaml')}`);
     if (fs.existsSync(path.join(caseDir, 'expected.yaml'))) expect(out).toContain(`  after:\n${indented('expected.yaml')}`);
+    if (fs.existsSync(path.join(caseDir, 'generated.yaml'))) expect(out).toContain(`  generated:\n${indented('generated.yaml')}`);
   });
 
   test('an unknown id is a usage error', async () => {

@@ -129,9 +129,10 @@ describe.skipIf(!present)('security checklist over the real corpus', () => {
   test.each(projects)('%s: generated LimitRanges and ResourceQuotas are valid, one per namespace, and not generated again', async (project) => {
     const { inputs, result } = runAccepting(inputsOf(project), withQuota);
     const seen = new Set<string>();
-    // The restricted profile also generates default-deny NetworkPolicies: test/corpus/network.test.ts judges those.
+    // NetworkPolicies and ServiceAccounts are checked by network.test.ts and rbac.test.ts.
     const limits = result.generated.filter((g) => g.transform === 'limit-namespace-resources');
-    expect(result.generated.filter((g) => g.transform !== 'limit-namespace-resources').map((g) => g.ref.kind).filter((k) => k !== 'NetworkPolicy')).toEqual([]);
+    const others = result.generated.filter((g) => g.transform !== 'limit-namespace-resources');
+    expect(others.filter((g) => !['add-default-deny-network-policies', 'create-service-accounts'].includes(g.transform)).map((g) => `${g.transform}: ${g.ref.kind}`)).toEqual([]);
     for (const g of limits) {
       const key = `${g.ref.kind}/${g.ref.namespace ?? ''}`;
       expect(seen.has(key), `${key} generated twice`).toBe(false);

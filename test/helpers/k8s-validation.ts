@@ -87,3 +87,13 @@ export function resourceQuotaProblems(o: any): string[] {
   }
   return out;
 }
+
+/** A ServiceAccount as kharden generates it: valid metadata, no fields the API does not know. */
+export function serviceAccountProblems(o: any): string[] {
+  const out: string[] = [];
+  if (o?.apiVersion !== 'v1' || o?.kind !== 'ServiceAccount') out.push(`not a v1 ServiceAccount: ${o?.apiVersion} ${o?.kind}`);
+  metadataProblems(o, out);
+  for (const k of Object.keys(o ?? {})) if (!['apiVersion', 'kind', 'metadata', 'automountServiceAccountToken', 'secrets', 'imagePullSecrets'].includes(k)) out.push(`unknown field ${k}`);
+  if (o?.automountServiceAccountToken !== undefined && typeof o.automountServiceAccountToken !== 'boolean') out.push('automountServiceAccountToken is not a boolean');
+  return out;
+}

@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import transform from '../../transforms/create-service-accounts.js';
+import disableServiceAccountToken from '../../transforms/disable-service-account-token.js';
+import type { Transform } from '../../src/core/types.js';
+import { REPO_ROOT, chainOf, harden, runFixtureDir } from '../helpers/harness.js';
+
+/** A case's options.yaml may name transforms to run first (`precededBy`), as a profile does. */
+const BEFORE: Record<string, Transform<any>> = { 'disable-service-account-token': disableServiceAccountToken };
+const DIR = path.join(REPO_ROOT, 'test/transforms', transform.id);
+runFixtureDir(DIR, ({ precededBy = [], ...options }) => [...(precededBy as string[]).flatMap((id) => chainOf(BEFORE[id])), ...chainOf(transform, options)], transform.id);
+
+const run = (name: string) => harden(fs.readFileSync(path.join(DIR, name, 'input.yaml'), 'utf8'), chainOf(transform));
+
+describe('create-service-accounts', () => {
+  test('the generated account is named after the workload, in its namespace, marked as kharden\'s, its token not mounted', () => {
+    const r = run('deployment-default');
+    expect(r.generated.map((g) => g.value)).toEqual([
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'kharden' } }, automountServiceAccountToken: false },
+    ]);
+    expect(r.edits.map((e) => [e.op, e.path, e.value])).toEqual([['add', '/spec/template/spec/serviceAccountName', 'web']]);
+  });
+
+  test('a role bound to the default account keeps the workload on it, with a warning naming the binding', () => {
+    const r = run('default-bound');
+    const bound = r.findings.filter((f) => f.code === 'defaultAccountBound');
+    expect(bound.map((f) => [f.severity, f.message])).toEqual([
+      ['warning', 'Deployment watcher runs as the default service account of namespace shop, which RoleBinding default-can-read-pods (Role pod-reader) binds to a role: kept on it'],
+    ]);
+    expect(r.generated.map((g) => `${g.ref.namespace}/${g.ref.name}`)).toEqual(['other/watcher']);
+  });
+
+  test('after disable-service-account-token, the warning says the token is no longer mounted', () => {
+    const text = fs.readFileSync(path.join(DIR, 'default-bound/input.yaml'), 'utf8');
+    const r = harden(text, [...chainOf(disableServiceAccountToken), ...chainOf(transform)]);
+    expect(r.findings.find((f) => f.code === 'defaultAccountBound')?.message).toMatch(/its token is not mounted \(automountServiceAccountToken: false\): if it uses that role, set it to true/);
+  });
+
+  test('a pod that asks for a token gets an account that leaves it mounted', () => {
+    const r = run('token-needed');
+    expect(r.generated.map((g) => [g.ref.name, g.value.automountServiceAccountToken])).toEqual([['operator', undefined], ['vault-login', undefined]]);
+    expect(r.runFindings.map((f) => f.code)).toEqual(['tokenKeptMounted', 'tokenKeptMounted']);
+  });
+
+  test('a workload without a namespace gets an account without one, and a finding says so', () => {
+    const r = run('no-namespace');
+    expect(r.generated.map((g) => g.value.metadata)).toEqual([{ name: 'log-shipper', labels: { 'app.kubernetes.io/managed-by': 'kharden' } }]);
+    expect(r.runFindings.map((f) => f.code)).toEqual(['serviceAccountWithoutNamespace']);
+  });
+
+  test('no account generated into an exempted namespace, and the workload is not pointed at one', () => {
+    const r = run('exempt-namespace');
+    expect(r.generated).toEqual([]);
+    expect(r.edits).toEqual([]);
+    expect(r.runFindings.map((f) => f.code)).toEqual(['skipped']);
+  });
+
+  test('with disable-service-account-token first, the pod and its account both leave the token unmounted', () => {
+    const text = fs.readFileSync(path.join(DIR, 'with-disable-token/input.yaml'), 'utf8');
+    const r = harden(text, [...chainOf(disableServiceAccountToken), ...chainOf(transform)]);
+    expect(r.edits.map((e) => [e.transform, e.path, e.value])).toEqual([
+      ['disable-service-account-token', '/spec/template/spec/automountServiceAccountToken', false],
+      ['create-service-accounts', '/spec/template/spec/serviceAccountName', 'web'],
+    ]);
+    expect(r.generated[0].value.automountServiceAccountToken).toBe(false);
+    expect([...r.findings, ...r.runFindings]).toEqual([]);
+  });
+});
