@@ -50,6 +50,7 @@ interface CliOptions {
   exclude?: string[];
   failOn?: string;
   printProfile?: boolean;
+  release?: string;
 }
 
 const FAIL_ON = ['changes', 'error', 'warning', 'info', 'baseline', 'restricted'] as const;
@@ -94,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--sarif-edits', 'SARIF report: also one note per applied edit, at its line in the hardened file')
     .option('--exclude <rule>', `exempt matching workloads or containers (repeatable): ${EXCLUDE_SYNTAX}`, (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--fail-on <conditions>', `exit 1 when any holds (comma-separated): ${FAIL_ON.join(', ')} (changes: anything would change; error/warning/info: a finding at that severity or above; baseline/restricted: a workload stays below that Pod Security level); default with --check: changes`))
+    .option('--release <name>', 'Helm release: generated kharden-… objects are named kharden-…-NAME so releases sharing a namespace do not claim the same ones (default: read from the app.kubernetes.io/instance labels of a Helm-rendered stream)')
     .option('--print-profile', 'print the resolved profile (every transform with its options) and exit')
     .option('-q, --quiet', 'no warnings or summary on stderr')
     .option('--no-progress', 'no progress bar on a terminal (never drawn when stderr is not one, or in CI)')
@@ -266,7 +268,8 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   }
 
   const progress = makeProgress(inputs.length, progressAllowed(process.stderr, process.env, opts) && inputs.length > 1);
-  const hardenOptions: HardenOptions = { ...hardenOptionsOf(profile, cliRules), onInputDone: (f) => progress.tick(f) };
+  if (opts.release !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.release)) throw new UsageError(`--release ${JSON.stringify(opts.release)}: a Helm release name is lowercase letters, digits and "-", starting and ending with a letter or digit`);
+  const hardenOptions: HardenOptions = { ...hardenOptionsOf(profile, cliRules), helmRelease: opts.release ?? { detect: true }, onInputDone: (f) => progress.tick(f) };
   const refused: InputError[] = [];
   const runInputs: RunInput[] = [];
   for (const input of inputs) {

@@ -9,6 +9,7 @@
  * per-resource transforms is done (their syntax trees are then dropped); a document a later
  * transform edits is parsed again from its written text and written once more.
  */
+import { createHash } from 'node:crypto';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type { Json, JsonObject } from '../lib/json.js';
@@ -54,6 +55,14 @@ export interface HardenOptions {
    * contract) and a copy per transform per resource costs a tenth of the run.
    */
   freezeTargets?: boolean;
+  /**
+   * The Helm release the input was rendered for: the names of the namespace-wide objects kharden
+   * generates (`kharden-default-deny`, `kharden-limits`…) end in `-<release>`, so releases sharing
+   * a namespace each own their own (Helm refuses to take over an object another release owns).
+   * `detect`: read it from a Helm-rendered input (`# Source:` comments) whose resources agree on
+   * one `app.kubernetes.io/instance` (or Helm's `release`) label.
+   */
+  helmRelease?: string | { detect: true };
   /** Called when an input has been read and its documents hardened by the leading per-resource transforms (for a progress bar). */
   onInputDone?: (file: string) => void;
 }
@@ -158,6 +167,7 @@ export const MANAGED_BY = 'kharden';
 /** Findings the engine itself reports (the transform is `kharden`). */
 export const ENGINE_MESSAGES: Record<string, MessageSpec> = {
   notKubernetesObject: { severity: 'warning', title: 'not a Kubernetes object', help: 'Documents without apiVersion and kind (kustomizations, patches, Helm values) pass through unchanged.' },
+  generatedForRelease: { severity: 'info', title: 'generated objects named for the Helm release', help: 'With Helm, what kharden generates joins the release, and Helm refuses to install an object another release owns: kharden-default-deny of a second release in the same namespace would fail. So the names of generated namespace-wide objects end in the release name (--release NAME, or read from the app.kubernetes.io/instance labels of a Helm-rendered stream).' },
   skipped: { severity: 'info', title: 'transform skipped by an exemption', help: 'An annotation, an exclude rule or the node-agent rule exempted the workload or container; the report names which.' },
   aliasExpanded: { severity: 'warning', title: 'alias expanded', help: 'An edit landed inside a YAML alias; it was expanded into a copy so the anchor\'s other users do not change.' },
   unknownAnnotation: { severity: 'warning', title: 'unknown kharden.dev/ annotation', help: 'kharden reads only the annotations listed by `kharden --help`; a misspelt key has no effect, so the workload is hardened as if it were absent.' },
@@ -239,6 +249,8 @@ interface FileState {
 
 interface RunState {
   options: HardenOptions;
+  /** The release suffix of generated names, once decided (null: none). */
+  release?: { name: string; from: string } | null;
   files: FileState[];
   generated: { record: GeneratedResource; handle: StreamResource }[];
   findings: RunFinding[];
@@ -658,7 +670,7 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
     },
     generate(value: JsonObject, reason: string): StreamResource {
       if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') throw new Error(`${link.id}: a generated resource needs apiVersion and kind`);
-      const marked = withManagedByLabel(value);
+      const marked = withReleaseName(withManagedByLabel(value), releaseOf(state, resources));
       const meta = isPlainObject(marked.metadata) ? marked.metadata : {};
       const ref: ResourceRef = { apiVersion: value.apiVersion, kind: value.kind, ...(typeof meta.name === 'string' ? { name: meta.name } : {}), ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}) };
       const existing = byIdentity.get(identity(ref));
@@ -780,6 +792,60 @@ function generationExemption(
 
 function refOf(info: ResourceInfo): ResourceRef {
   return { apiVersion: info.apiVersion, kind: info.kind, ...(info.name !== undefined ? { name: info.name } : {}), ...(info.namespace !== undefined ? { namespace: info.namespace } : {}) };
+}
+
+/** Decides once per run which release suffix generated names get (see HardenOptions.helmRelease), and says so in the report. */
+function releaseOf(state: RunState, resources: readonly StreamResource[]): string | undefined {
+  if (state.release === undefined) {
+    const opt = state.options.helmRelease;
+    state.release = typeof opt === 'string' ? { name: opt, from: 'given with --release' } : opt ? detectHelmRelease(state, resources) : null;
+    if (state.release) {
+      state.findings.push({
+        code: 'generatedForRelease',
+        severity: 'info',
+        message: `the namespace-wide objects kharden generates are named for Helm release ${state.release.name} (${state.release.from}): kharden-…-${state.release.name}, so releases sharing a namespace do not claim the same objects`,
+        transform: 'kharden',
+      });
+    }
+  }
+  return state.release?.name;
+}
+
+const RELEASE_LABELS = ['app.kubernetes.io/instance', 'release'];
+
+/** The one release label value every labelled resource of a Helm-rendered input agrees on, if any. */
+function detectHelmRelease(state: RunState, resources: readonly StreamResource[]): { name: string; from: string } | null {
+  if (!state.files.some((f) => /^# Source: /m.test(f.input))) return null;
+  for (const label of RELEASE_LABELS) {
+    const values = new Set<string>();
+    for (const r of resources) {
+      if (r.generated) continue;
+      const v = (r.value.metadata as { labels?: Record<string, unknown> } | undefined)?.labels?.[label];
+      if (typeof v === 'string') values.add(v);
+    }
+    const [only] = values;
+    if (values.size === 1 && isDnsLabel(only)) return { name: only, from: `the ${label} label of the Helm-rendered input` };
+    if (values.size > 1) return null;
+  }
+  return null;
+}
+
+const isDnsLabel = (s: string) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 53;
+
+/**
+ * `kharden-…` names of generated objects other than Namespaces get the release suffix, kept a
+ * valid DNS-1123 label of at most 63 characters (cut, with a hash of the full name, when longer).
+ */
+function withReleaseName(value: JsonObject, release: string | undefined): JsonObject {
+  const meta = value.metadata as { name?: unknown } | undefined;
+  if (!release || value.kind === 'Namespace' || typeof meta?.name !== 'string' || !meta.name.startsWith('kharden-')) return value;
+  let name = `${meta.name}-${release}`;
+  if (name.length > 63) {
+    const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+    name = `${name.slice(0, 63 - 9).replace(/-+$/, '')}-${hash}`;
+  }
+  meta.name = name;
+  return value;
 }
 
 function withManagedByLabel(value: JsonObject): JsonObject {

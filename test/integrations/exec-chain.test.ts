@@ -62,9 +62,9 @@ describe('exec plugins in the chain', () => {
     const web = report.resources.find((x: any) => x.kind === 'Deployment');
     expect(web.edits.filter((e: any) => e.transform === 'team-label').map((e: any) => [e.op, e.path, e.value])).toEqual([['add', '/metadata/labels', { team: 'web' }]]);
     // The plugin runs after the built-in stream transforms: it is handed the Deployment and what they
-    // generated for namespace shop (default-deny NetworkPolicies, a LimitRange), and adds its own.
+    // generated for namespace shop (default-deny NetworkPolicies, a LimitRange, the Deployment's own ServiceAccount), and adds its own.
     const builtIn = report.generated.filter((g: any) => g.transform !== 'team-label');
-    expect(builtIn.map((g: any) => g.kind).sort()).toEqual(['LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy']);
+    expect(builtIn.map((g: any) => g.kind).sort()).toEqual(['LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'ServiceAccount']);
     const execResults = report.findings.filter((f: any) => f.transform === 'team-label' && f.code === 'execResult').map((f: any) => f.message);
     expect(execResults).toEqual([`labelled ${1 + builtIn.length + 1} item(s)`]);
     expect(report.generated.filter((g: any) => g.transform === 'team-label')).toEqual([expect.objectContaining({ kind: 'NetworkPolicy', name: 'default-deny', transform: 'team-label', file: path.join('out', 'kharden-generated.yaml') })]);
