@@ -9,7 +9,7 @@
  */
 import type { Severity } from '../core/types.js';
 import { describeFinding, needsAttention } from './catalog.js';
-import { countsText, editChange, exemptionText, findingCounts, looseWhere, namespacedName, reviewedResources, SEVERITIES } from './view.js';
+import { countsText, editChange, exemptionText, findingCounts, nodeAgentText, looseWhere, namespacedName, reviewedResources, SEVERITIES } from './view.js';
 import type { ViewReport, ViewResource } from './view.js';
 
 export const HTML_LIMITS = {
@@ -91,7 +91,7 @@ export function renderHtml(report: ViewReport): string {
   body.push(`<p class="shown">Showing <span id="shown-count">${workloads.length}</span> of <span id="total-count">${workloads.length}</span> workloads</p>`);
   body.push(`<table id="workload-table"><thead><tr><th>file</th><th>kind</th><th>namespace</th><th>name</th><th>Pod Security</th><th>edits</th><th>findings</th></tr></thead><tbody>`);
   for (const r of workloads) {
-    const pss = r.pss ? pssChange(r.pss) : '–';
+    const pss = (r.pss ? pssChange(r.pss) : '–') + (r.nodeAgent ? ' <span class="agent">node agent</span>' : '');
     const counts = findingCounts(r.findings);
     const findings = SEVERITIES.filter((s) => counts[s]).map((s) => `<span class="sev ${s}">${counts[s]} ${s}</span>`).join(' ') || '–';
     body.push(
@@ -201,6 +201,7 @@ function fileSection(f: ViewReport['files'][number], id: string, resources: View
     }
     const exemptions = r.exemptions ?? [];
     if (exemptions.length) parts.push(`<p class="exemptions">Exempted: ${exemptions.map((x) => `<code>${esc(exemptionText(x))}</code>`).join(', ')}</p>`);
+    if (r.nodeAgent) parts.push(`<p class="agent">Node agent: ${esc(nodeAgentText(r.nodeAgent))}</p>`);
     if (r.pss?.failing.length) parts.push(`<p class="failing">Still fails restricted: ${r.pss.failing.map((x) => `<code>${esc(x.check)}</code>`).join(', ')}</p>`);
     parts.push(`</div>`);
   }
@@ -241,7 +242,7 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
 td.num{text-align:right}td.nowrap{white-space:nowrap}
 .sev{font-weight:600;font-size:12px;text-transform:uppercase}.sev.error{color:var(--err)}.sev.warning{color:var(--warn)}.sev.info{color:var(--info)}
-.pss{font-weight:600}.pss.privileged{color:var(--err)}.pss.baseline{color:var(--warn)}.pss.restricted{color:var(--add-fg)}
+.agent{font-size:.85em;border:1px solid currentColor;border-radius:3px;padding:0 .3em}.pss{font-weight:600}.pss.privileged{color:var(--err)}.pss.baseline{color:var(--warn)}.pss.restricted{color:var(--add-fg)}
 .filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0}.filters select{margin-left:4px}
 .shown{color:var(--muted)}
 #attention ul{padding-left:20px}#attention li{margin:4px 0}

@@ -9,7 +9,7 @@
  */
 import type { Severity } from '../core/types.js';
 import { describeFinding, needsAttention } from './catalog.js';
-import { countsText, editChange, exemptionText, findingCounts, looseWhere, namespacedName, reviewedResources } from './view.js';
+import { countsText, editChange, exemptionText, findingCounts, nodeAgentText, looseWhere, namespacedName, reviewedResources } from './view.js';
 import type { ViewReport, ViewResource } from './view.js';
 
 export interface MarkdownOptions {
@@ -153,7 +153,8 @@ function workloadTable(workloads: ViewResource[], cap: number, options: Markdown
   if (!workloads.length) return ['No workloads in the input.', ''];
   const out = [`### Workloads (${workloads.length})`, '', '| file | workload | Pod Security | edits | findings |', '| --- | --- | --- | ---: | --- |'];
   for (const r of workloads.slice(0, cap)) {
-    const pss = r.pss ? (r.pss.before === r.pss.after ? r.pss.after : `${r.pss.before} → ${r.pss.after}`) : '–';
+    const level = r.pss ? (r.pss.before === r.pss.after ? r.pss.after : `${r.pss.before} → ${r.pss.after}`) : '–';
+    const pss = r.nodeAgent ? `${level} (node agent)` : level;
     const counts = countsText(findingCounts(r.findings)) || '–';
     out.push(`| ${mdCode(r.file, true)} | ${mdText(r.kind)} ${mdCode(namespacedName(r), true)} | ${pss} | ${r.edits.length} | ${counts} |`);
   }
@@ -183,6 +184,7 @@ function fileDetails(file: string, resources: ViewResource[], cap: number): stri
     const body: string[] = [];
     for (const e of r.edits) body.push(`  - ${mdCode(e.path)} (line ${e.line}): ${mdCode(editChange(e))} · ${mdCode(e.transform)}: ${mdText(e.reason)}`);
     for (const f of r.findings) body.push(`  - ${MARK[f.severity]} ${f.severity} ${mdCode(f.code)}${f.line ? ` (line ${f.line})` : ''}: ${mdText(f.message)}`);
+    if (r.nodeAgent) body.push(`  - node agent: ${mdText(nodeAgentText(r.nodeAgent))}`);
     for (const x of r.exemptions ?? []) body.push(`  - exempted: ${mdCode(exemptionText(x))}`);
     if (r.pss?.failing.length) body.push(`  - still fails restricted: ${r.pss.failing.map((f) => mdCode(f.check)).join(', ')}`);
     if (lines >= cap) {

@@ -115,3 +115,9 @@ export function editChange(e: { op: string; previous?: unknown; value?: unknown 
   if (e.previous === undefined) return `set ${shortValue(e.value)}`;
   return `${shortValue(e.previous)} → ${shortValue(e.value)}`;
 }
+
+/** What the report says of a node agent, in every format: why it stays privileged and what to do. */
+export function nodeAgentText(agent: { checks: { check: string; detail: string }[] }): string {
+  const checks = agent.checks.map((c) => `${c.check} (${c.detail})`).join(', ');
+  return `stays privileged whatever kharden does (${checks}); it keeps the privileges it needs. Run it in a namespace that enforces privileged.`;
+}

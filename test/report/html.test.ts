@@ -114,3 +114,13 @@ describe('html', () => {
     }
   }, 120_000);
 });
+
+describe('node agents in the page', () => {
+  test('the workload row is marked and its section says it stays privileged, and why (escaped)', () => {
+    const agent: ReportResource = { ...evilResource, pss: { before: 'privileged', after: 'privileged', failing: [] }, nodeAgent: { checks: [{ check: 'hostNamespaces', detail: `hostNetwork=true${EVIL}` }] } };
+    const page = renderHtml(report([agent, { ...evilResource, name: 'plain' }], [{ file: evilResource.file, changed: true, documents: 2 }]));
+    expect(page.match(/<span class="agent">node agent<\/span>/g)).toHaveLength(1);
+    expect(page).toContain('<p class="agent">Node agent: stays privileged whatever kharden does (hostNamespaces (hostNetwork=true&quot;&gt;&lt;script&gt;');
+    expect(page).not.toContain(`hostNetwork=true${EVIL}`);
+  });
+});

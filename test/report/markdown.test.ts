@@ -180,3 +180,19 @@ describe.skipIf(!corpusPresent)(corpusPresent ? 'real manifests' : `SKIPPED: ${C
     expect(md.length).toBeLessThan(65_536);
   });
 });
+
+describe('node agents', () => {
+  test('the workload row and the details say it is a node agent that stays privileged, and why', () => {
+    const agent = resource(1, {
+      kind: 'DaemonSet',
+      pss: { before: 'privileged', after: 'privileged', failing: [{ check: 'hostNamespaces', detail: 'hostNetwork=true' }] } as any,
+      nodeAgent: { checks: [{ check: 'hostNamespaces', detail: 'hostNetwork=true' }] },
+    });
+    const md = renderMarkdown(reportWith([agent, resource(2)]));
+    const table = tables(md).find((t) => t.header.some((h) => h.text === 'Pod Security'))!;
+    const rows = table.rows.map((row) => row.map((c) => c.text));
+    expect(rows[0][2]).toBe('privileged (node agent)');
+    expect(rows[1][2]).toBe('baseline → restricted');
+    expect(md).toContain('node agent: stays privileged whatever kharden does (hostNamespaces (hostNetwork=true)); it keeps the privileges it needs. Run it in a namespace that enforces privileged.');
+  });
+});
