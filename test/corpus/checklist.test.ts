@@ -13,13 +13,12 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import YAML from 'yaml';
 import { hardenRun } from '../../src/core/engine.js';
-import type { HardenOptions, RunInput, RunResult } from '../../src/core/engine.js';
-import { InputErrors, InputError } from '../../src/lib/errors.js';
-import { decodeInput } from '../../src/yaml/stream.js';
+import type { HardenOptions, RunInput } from '../../src/core/engine.js';
+import { projectInputs, runAccepting } from '../helpers/project-run.js';
 import { hardenOptionsOf, resolveProfile } from '../../src/profiles/resolve.js';
 import { loadProfileFile } from '../../src/io/profiles.js';
 import { checkOptions } from '../../src/core/options.js';
-import { listManifests, printGenerated, SHARED } from '../helpers/harness.js';
+import { printGenerated, SHARED } from '../helpers/harness.js';
 import { limitRangeProblems, resourceQuotaProblems } from '../helpers/k8s-validation.js';
 
 const ROOT = path.join(SHARED, 'corpus/real');
@@ -33,29 +32,7 @@ const projects = present ? fs.readdirSync(ROOT).filter((d) => fs.statSync(path.j
  */
 const MIN_VALUE_LENGTH = 6;
 
-/** A project's inputs, without the files kharden refuses (real.test.ts checks those are refused properly). */
-function inputsOf(project: string): RunInput[] {
-  return listManifests(path.join(ROOT, project)).flatMap((f) => {
-    try {
-      return [{ file: f, text: decodeInput(fs.readFileSync(f), f) }];
-    } catch (e) {
-      if (e instanceof InputError) return [];
-      throw e;
-    }
-  });
-}
-
-function runAccepting(inputs: RunInput[], options: HardenOptions): { inputs: RunInput[]; result: RunResult } {
-  try {
-    return { inputs, result: hardenRun(inputs, options) };
-  } catch (e) {
-    const refused = e instanceof InputErrors ? e.errors : e instanceof InputError ? [e] : undefined;
-    if (!refused) throw e;
-    const bad = new Set(refused.map((r) => r.position.file));
-    const kept = inputs.filter((i) => !bad.has(i.file));
-    return { inputs: kept, result: hardenRun(kept, options) };
-  }
-}
+const inputsOf = (project: string): RunInput[] => projectInputs(ROOT, project);
 
 /**
  * Every value of every Secret in the inputs (base64 data decoded too), with each line of a
