@@ -5,6 +5,8 @@ import transform from '../../transforms/create-service-accounts.js';
 import disableServiceAccountToken from '../../transforms/disable-service-account-token.js';
 import type { Transform } from '../../src/core/types.js';
 import { REPO_ROOT, chainOf, harden, runFixtureDir } from '../helpers/harness.js';
+import { resolveProfile } from '../../src/profiles/resolve.js';
+import { loadProfileFile } from '../../src/io/profiles.js';
 
 /** A case's options.yaml may name transforms to run first (`precededBy`), as a profile does. */
 const BEFORE: Record<string, Transform<any>> = { 'disable-service-account-token': disableServiceAccountToken };
@@ -93,5 +95,16 @@ describe('create-service-accounts', () => {
     ]);
     expect(r.generated[0].value.automountServiceAccountToken).toBe(false);
     expect([...r.findings, ...r.runFindings]).toEqual([]);
+  });
+
+  test('in the restricted profile, disable-service-account-token runs first and a bound default account keeps its token and its account', async () => {
+    const { chain } = await resolveProfile('restricted', loadProfileFile);
+    const ids = chain.map((l) => l.id);
+    expect(ids.indexOf('disable-service-account-token')).toBeLessThan(ids.indexOf('create-service-accounts'));
+    const r = harden(fs.readFileSync(path.join(DIR, 'default-bound/input.yaml'), 'utf8'), chain);
+    const shop = r.edits.filter((e) => e.resource.namespace === 'shop' && /automountServiceAccountToken|serviceAccountName/.test(e.path));
+    expect(shop).toEqual([]);
+    expect(r.findings.filter((f) => f.resource.namespace === 'shop' && f.severity === 'warning').map((f) => f.code)).toEqual(expect.arrayContaining(['defaultAccountHasRoles', 'defaultAccountBound']));
+    expect(r.generated.filter((g) => g.ref.kind === 'ServiceAccount').map((g) => [`${g.ref.namespace}/${g.ref.name}`, g.value.automountServiceAccountToken])).toEqual([['other/watcher', false]]);
   });
 });
