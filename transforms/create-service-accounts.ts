@@ -1,10 +1,10 @@
 import type { JsonObject, StreamResource } from '../src/core/types.js';
 import { defineTransform } from '../src/core/types.js';
+import { DefaultAccountBindings, describeBindings } from './data/rbac.js';
 import { obj, str, valueAt } from './util.js';
 
 const ID = 'create-service-accounts';
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
-const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 /** The workload kinds whose pods get an account of their own, by API group. */
 const WORKLOADS: Record<string, string[]> = {
@@ -68,6 +68,11 @@ export default defineTransform({
       title: 'service account generated without a namespace',
       help: 'The workload has no namespace (it is chosen when the manifests are applied, e.g. kubectl apply -n or helm --namespace), so its ServiceAccount has none either: apply both to the same namespace.',
     },
+    groupRoleTokenKept: {
+      severity: 'info',
+      title: 'own service account, token kept: a role is bound to every account of the namespace',
+      help: 'The input binds a role to a group of service accounts (system:serviceaccounts or system:serviceaccounts:<namespace>) that the workload\'s new ServiceAccount is in too, so the app keeps that role and its token stays mounted. If the app does not call the API, set automountServiceAccountToken: false on the account.',
+    },
     tokenKeptMounted: {
       severity: 'info',
       title: 'own service account, token kept',
@@ -76,21 +81,10 @@ export default defineTransform({
   },
   run(target, ctx) {
     const accounts = new Map<string, StreamResource>();
-    const defaultBindings = new Map<string, string[]>();
     for (const r of target.resources) {
-      const group = groupOf(r.ref.apiVersion);
-      if (group === '' && r.ref.kind === 'ServiceAccount' && r.ref.name) accounts.set(key(r.ref.namespace ?? '', r.ref.name), r);
-      if (group !== RBAC_GROUP || (r.ref.kind !== 'RoleBinding' && r.ref.kind !== 'ClusterRoleBinding')) continue;
-      for (const s of Array.isArray(r.value.subjects) ? r.value.subjects : []) {
-        const subject = obj(s);
-        if (subject.kind !== 'ServiceAccount' || subject.name !== 'default') continue;
-        // A RoleBinding's subject without a namespace is in the binding's namespace.
-        const ns = str(subject.namespace) ?? (r.ref.kind === 'RoleBinding' ? r.ref.namespace ?? '' : '');
-        const roleRef = obj(r.value.roleRef);
-        if (!defaultBindings.has(ns)) defaultBindings.set(ns, []);
-        defaultBindings.get(ns)!.push(`${r.ref.kind} ${r.ref.name ?? '?'} (${str(roleRef.kind) ?? 'role'} ${str(roleRef.name) ?? '?'})`);
-      }
+      if (groupOf(r.ref.apiVersion) === '' && r.ref.kind === 'ServiceAccount' && r.ref.name) accounts.set(key(r.ref.namespace ?? '', r.ref.name), r);
     }
+    const bindings = new DefaultAccountBindings(target.resources);
 
     for (const r of target.resources) {
       if (r.exempt || !isWorkload(r) || !r.ref.name || r.ref.name.length > 253 || !DNS1123_SUBDOMAIN.test(r.ref.name)) continue;
@@ -102,10 +96,12 @@ export default defineTransform({
         const spec = obj(valueAt(obj(tp === '' ? r.value : valueAt(r.value, tp)), '/spec'));
         if (!runsAsDefault(spec)) continue;
         const specPath = `${tp}/spec`;
-        const bound = defaultBindings.get(ns);
-        if (bound) {
+        const reaching = bindings.of(ns);
+        // Bound to the account itself: the role stays with default, so does the workload.
+        const bound = reaching.filter((b) => b.via === 'account');
+        if (bound.length) {
           const unmounted = spec.automountServiceAccountToken === false ? '; its token is not mounted (automountServiceAccountToken: false): if it uses that role, set it to true or, better, give it an account of its own' : '';
-          ctx.report({ resource: r, code: 'defaultAccountBound', path: specPath, message: `${describe(r)} runs as the default service account of ${where(ns)}, which ${bound.slice(0, 3).join(', ')}${bound.length > 3 ? ` and ${bound.length - 3} more` : ''} bind${bound.length === 1 ? 's' : ''} to a role: kept on it${unmounted}` });
+          ctx.report({ resource: r, code: 'defaultAccountBound', path: specPath, message: `${describe(r)} runs as the default service account of ${where(ns)}, which ${describeBindings(bound)} bind${bound.length === 1 ? 's' : ''} to a role: kept on it${unmounted}` });
           continue;
         }
         const existing = accounts.get(key(ns, name));
@@ -113,7 +109,11 @@ export default defineTransform({
           ctx.report({ resource: r, code: 'serviceAccountNameTaken', path: specPath, message: `${describe(r)} runs as the default service account of ${where(ns)}; a ServiceAccount ${name} exists there but is not kharden's, so the workload is left on default` });
           continue;
         }
-        const needs = usesToken(spec);
+        const asks = usesToken(spec);
+        // Left: bindings to a group of accounts (system:serviceaccounts[:ns]), which the new account is
+        // in too. It keeps their role, and its token, unless the pod itself does not mount it.
+        const groupRole = asks === undefined && reaching.length > 0 && spec.automountServiceAccountToken !== false ? reaching : undefined;
+        const needs = asks !== undefined || groupRole !== undefined;
         let account = existing;
         if (!account) {
           const metadata: JsonObject = { name, ...(ns !== '' ? { namespace: ns } : {}), labels: { [MANAGED_BY]: 'kharden' } };
@@ -123,7 +123,8 @@ export default defineTransform({
           if (account.exempt) continue;
           accounts.set(key(ns, name), account);
           if (ns === '') ctx.report({ resource: account, code: 'serviceAccountWithoutNamespace', message: `ServiceAccount ${name} (for ${describe(r)}) has no namespace, like the workload: apply it to the same namespace` });
-          if (needs) ctx.report({ resource: account, code: 'tokenKeptMounted', message: `ServiceAccount ${name} keeps its token mounted: ${describe(r)} asks for one (${needs}); bind it the roles the app needs` });
+          if (groupRole) ctx.report({ resource: account, code: 'groupRoleTokenKept', message: `ServiceAccount ${name} keeps its token mounted: ${describe(r)} may use the role that ${describeBindings(groupRole)} bind${groupRole.length === 1 ? 's' : ''} to every service account of ${where(ns)}, its new one too` });
+          if (asks) ctx.report({ resource: account, code: 'tokenKeptMounted', message: `ServiceAccount ${name} keeps its token mounted: ${describe(r)} asks for one (${asks}); bind it the roles the app needs` });
         }
         ctx.on(r).set(`${specPath}/serviceAccountName`, name, `run as a service account of its own (${name}) instead of the default service account of ${where(ns)}, shared by every pod there and by every role bound to it`);
       }
