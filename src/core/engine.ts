@@ -24,7 +24,9 @@ import type { PodTemplateLocation, ResourceEntry } from './resources.js';
 import { decideExemptions, describeExemption, exemptionFor, SKIP_ANNOTATION } from './exemptions.js';
 import type { ExcludeRule, ExemptionSource, Exemptions, NodeAgent } from './exemptions.js';
 import { documentValue, lineCol, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
-import type { SourceDocument } from '../yaml/stream.js';
+import type { SkipDocument, SourceDocument } from '../yaml/stream.js';
+import { apiVersionMatches } from './resources.js';
+import { ANNOTATION_PREFIX } from './exemptions.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import { keyOffsetOf, offsetOf } from '../yaml/locate.js';
 
@@ -244,6 +246,38 @@ interface RunState {
   findings: RunFinding[];
   knownIds: Set<string>;
   privilegeIds: string[];
+  /** Documents no link reads (see skipUnread). */
+  skip?: SkipDocument;
+}
+
+/**
+ * Which documents the chain never reads, so they need not be composed: those of kinds no link
+ * declares it reads (Transform.reads; pod template and container links read the kinds the pod
+ * template locations name), unless they carry a `kharden.dev/` annotation (the engine reads those
+ * on every resource) or are a List. Undefined when some link reads everything.
+ */
+export function skipUnread(chain: readonly ChainLink[], locations: readonly PodTemplateLocation[]): SkipDocument | undefined {
+  const reads: { group: string; kinds: readonly string[]; mentions?: string }[] = [];
+  for (const link of chain) {
+    const t = link.transform;
+    if (t.scope === 'podTemplate' || t.scope === 'container') continue;
+    if (!t.reads) return undefined;
+    for (const r of t.reads) if (r !== 'workloads') reads.push(r);
+  }
+  const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+  return (s, text, start, end) => {
+    if (s.kind.endsWith('List')) return false;
+    if (locations.some((l) => l.kinds.includes(s.kind) && apiVersionMatches(l.apiVersion, s.apiVersion))) return false;
+    const group = groupOf(s.apiVersion);
+    for (const r of reads) {
+      if ((r.group === '*' || r.group === group) && r.kinds.includes(s.kind) && (r.mentions === undefined || includesBetween(text, r.mentions, start, end))) return false;
+    }
+    return !includesBetween(text, ANNOTATION_PREFIX, start, end);
+  };
+}
+
+function includesBetween(text: string, needle: string, start: number, end: number): boolean {
+  return text.slice(start, end).includes(needle);
 }
 
 /** Splits the chain into runs of per-resource links and single stream links, in order. */
@@ -300,6 +334,7 @@ function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promis
     findings: [],
     knownIds: new Set([...(options.knownTransformIds ?? []), ...options.chain.map((l) => l.id)]),
     privilegeIds: options.chain.filter((l) => l.transform.changesPrivileges).map((l) => l.id),
+    skip: skipUnread(options.chain, options.podTemplateLocations),
   };
   const first = segments[0] && segments[0][0].transform.scope !== 'stream' ? segments[0] : [];
   // Every input is read before anything is refused, so one run names every bad file, not just the first.
@@ -329,13 +364,13 @@ function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promis
 // ---- reading and the per-resource links --------------------------------------------------
 
 function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): FileState {
-  const stream = readStream(input.text, input.file);
+  const stream = readStream(input.text, input.file, input.passThrough ? undefined : state.skip);
   const fs: FileState = { file: input.file, input: input.text, eol: stream.eol, docs: [], findings: [] };
   let content = false;
   // One document at a time: its syntax tree is garbage once its slice is written.
   for (const sd of stream.documents()) {
-    if (sd.value !== null && sd.value !== undefined) content = true;
-    if (input.passThrough) {
+    if ((sd.value !== null && sd.value !== undefined) || sd.skimmed) content = true;
+    if (input.passThrough || sd.skimmed) {
       fs.docs.push({ file: fs, index: sd.index, inputStart: sd.start, inputEnd: sd.end, text: input.text.slice(sd.start, sd.end), plans: [], dirty: false, written: true, edits: [], findings: [], outputLines: new Map() });
       continue;
     }
