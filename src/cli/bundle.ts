@@ -6,6 +6,7 @@
  * and falls back to dist/src otherwise (a `tsc` without this step, or no esbuild installed).
  */
 import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { packageRoot } from '../io/profiles.js';
 
@@ -29,7 +30,25 @@ export async function bundle(root = packageRoot()): Promise<boolean> {
     outdir,
     logLevel: 'warning',
     // CommonJS dependencies (commander) call require() for node built-ins.
-    banner: { js: "import { createRequire as __khardenCreateRequire } from 'node:module'; const require = __khardenCreateRequire(import.meta.url);" },
+    banner: { js: "import { createRequire as __khardenCreateRequire } from 'node:module'; const require = __khardenCreateRequire(import.meta.url); const __khardenBuiltin = require;" },
+    plugins: [
+      {
+        // Node's ESM facade of a built-in reads every export, and reading fs.ReadStream loads the
+        // whole streams stack (~20 ms); require() does not. commander requires child_process at
+        // load time and uses it only for executable subcommands, which kharden has none of.
+        name: 'builtins-by-require',
+        setup(b) {
+          b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (isBuiltin(args.path) ? { path: args.path, namespace: 'builtin', pluginData: /node_modules[\\/]commander[\\/]/.test(args.importer) } : undefined));
+          b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+            contents:
+              args.pluginData && /child_process$/.test(args.path)
+                ? `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= __khardenBuiltin(${JSON.stringify(args.path)}))[k] });`
+                : `module.exports = __khardenBuiltin(${JSON.stringify(args.path)});`,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
   });
   return true;
 }
