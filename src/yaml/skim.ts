@@ -27,23 +27,36 @@ const SIMPLE_ROOT_VALUE = /^[A-Za-z][A-Za-z0-9.\/-]*$/;
 /** Characters a plain scalar may not start with (YAML indicators), `-`, `?` and `:` included to stay on the safe side. */
 const INDICATOR = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
 
+const UNHANDLED = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ud800-\udfff]|\r(?!\n)/;
+const SPACES = / */y;
+
 interface Ctx {
   type: 'map' | 'seq';
   indent: number;
   keys?: Set<string>;
 }
 
-/** Why a value ended where it did: what may follow on the next lines. */
-type Tail =
-  | { t: 'none' }
-  /** An empty value: a nested block may follow, more indented than `owner` (or a sequence at `owner`, after a key). */
-  | { t: 'pending'; owner: number; key: boolean }
-  /** A plain scalar without a comment: more-indented lines continue it. */
-  | { t: 'plain'; owner: number; rootKey?: boolean }
-  /** A block scalar: its content lines follow. */
-  | { t: 'block'; owner: number }
-  /** A quoted scalar not closed on its first line: more-indented lines continue it until the quote closes. */
-  | { t: 'quoted'; owner: number; q: '"' | "'" };
+/**
+ * Why a value ended where it did, so what may follow on the next lines: `pending` (an empty value:
+ * a nested block may follow, more indented than `owner`, or a sequence at `owner` after a `key`),
+ * `plain` (a plain scalar without a comment: more-indented lines continue it), `block` (a block
+ * scalar's content lines follow), `quoted` (a quoted scalar not closed on its line: more-indented
+ * lines continue it until `q` closes it). One shape for all, so the optimizer sees one map.
+ */
+interface Tail {
+  t: 'none' | 'pending' | 'plain' | 'block' | 'quoted';
+  owner: number;
+  key: boolean;
+  q: '"' | "'";
+  /** A root apiVersion or kind: a continuation makes it unsure. */
+  rootKey: boolean;
+}
+
+function tailOf(t: Tail['t'], owner = 0, key = false, q: Tail['q'] = '"', rootKey = false): Tail {
+  return { t, owner, key, q, rootKey };
+}
+
+const NONE = tailOf('none');
 
 /**
  * Checks the document in `text` between `start` and `end` (whole lines; no `---` line inside) and
@@ -51,15 +64,10 @@ type Tail =
  * subset above, else undefined.
  */
 export function skimDocument(text: string, start: number, end: number): Skimmed | undefined {
-  const stack: Ctx[] = [];
-  let tail: Tail = { t: 'none' };
-  let apiVersion: string | undefined;
-  let kind: string | undefined;
-  // Block scalar state.
-  let blockIndent = -1;
-  let blockLeadingMax = 0;
-  let blockHasContent = false;
-
+  // Characters the subset does not handle: tabs, other control characters, a BOM, surrogates, a
+  // CR that does not end a line. One native scan.
+  if (UNHANDLED.test(text.slice(start, end))) return undefined;
+  const sk = new Skimmer(text);
   let pos = start;
   while (pos < end) {
     let nl = text.indexOf('\n', pos);
@@ -68,176 +76,212 @@ export function skimDocument(text: string, start: number, end: number): Skimmed 
     if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
     const lineStart = pos;
     pos = nl + 1;
-    // Characters the subset does not handle: tabs, other control characters, a BOM, a stray CR.
-    for (let i = lineStart; i < lineEnd; i++) {
-      const c = text.charCodeAt(i);
-      if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f) || c === 0xfeff || (c >= 0xd800 && c <= 0xdfff)) return undefined;
-    }
-    let indent = 0;
-    while (lineStart + indent < lineEnd && text.charCodeAt(lineStart + indent) === 32) indent++;
-    const blank = lineStart + indent === lineEnd;
+    if (!sk.line(lineStart, lineEnd)) return undefined;
+  }
+  return sk.result();
+}
 
-    if (tail.t === 'block') {
-      if (blank) {
-        if (!blockHasContent) blockLeadingMax = Math.max(blockLeadingMax, lineEnd - lineStart);
-        continue;
-      }
-      if (indent > tail.owner) {
-        if (!blockHasContent) {
-          blockIndent = indent;
-          blockHasContent = true;
-          if (blockLeadingMax > blockIndent) return undefined;
-        } else if (indent < blockIndent) return undefined;
-        continue;
-      }
-      if (!blockHasContent) return undefined;
-      tail = { t: 'none' };
+/**
+ * The state of one skim. The work is split into small methods on purpose: one long function was
+ * re-optimized several times by V8 on the first large document (each time a branch it had not
+ * seen yet ran), which cost several times the scan itself.
+ */
+class Skimmer {
+  stack: Ctx[] = [];
+  tail: Tail = NONE;
+  apiVersion: string | undefined = undefined;
+  kind: string | undefined = undefined;
+  blockIndent = -1;
+  blockLeadingMax = 0;
+  blockHasContent = false;
+  constructor(readonly text: string) {}
+
+  result(): Skimmed | undefined {
+    if ((this.tail.t === 'block' && !this.blockHasContent) || this.tail.t === 'quoted') return undefined;
+    if (this.apiVersion === undefined || this.kind === undefined) return undefined;
+    return { apiVersion: this.apiVersion, kind: this.kind };
+  }
+
+  /** One line; false when unsure. */
+  line(lineStart: number, lineEnd: number): boolean {
+    SPACES.lastIndex = lineStart;
+    SPACES.test(this.text);
+    const indent = Math.min(SPACES.lastIndex, lineEnd) - lineStart;
+    const blank = lineStart + indent === lineEnd;
+    if (this.tail.t === 'block') {
+      const r = this.blockLine(indent, blank, lineEnd - lineStart);
+      if (r !== 1) return r === 0;
     }
-    if (tail.t === 'quoted') {
-      if (blank) continue;
-      if (indent <= tail.owner) return undefined;
-      const line = text.slice(lineStart + indent, lineEnd);
-      const endQ = quotedEnd(line, -1, tail.q);
-      if (endQ === -2) return undefined;
-      if (endQ >= 0) {
-        if (!restIsComment(line, endQ)) return undefined;
-        tail = { t: 'none' };
-      }
-      continue;
-    }
-    if (blank) continue;
-    const first = text.charCodeAt(lineStart + indent);
+    if (this.tail.t === 'quoted') return blank || this.quotedLine(indent, lineStart, lineEnd);
+    if (blank) return true;
+    const first = this.text.charCodeAt(lineStart + indent);
     if (first === 35 /* # */) {
       // A comment line ends a plain scalar; text after it may not continue the scalar.
-      if (tail.t === 'plain') tail = { t: 'none' };
-      continue;
+      if (this.tail.t === 'plain') this.tail = NONE;
+      return true;
     }
-    if (indent === 0 && (first === 37 /* % */ || text.startsWith('---', lineStart) || text.startsWith('...', lineStart))) return undefined;
-    const line = text.slice(lineStart + indent, lineEnd);
-
-    if (tail.t === 'plain') {
-      if (indent > tail.owner) {
-        if (tail.rootKey || !plainSafe(line, true)) return undefined;
-        continue;
-      }
-      tail = { t: 'none' };
+    if (indent === 0 && (first === 37 /* % */ || this.text.startsWith('---', lineStart) || this.text.startsWith('...', lineStart))) return false;
+    const line = this.text.slice(lineStart + indent, lineEnd);
+    if (this.tail.t === 'plain') {
+      if (indent > this.tail.owner) return !this.tail.rootKey && plainSafe(line, true);
+      this.tail = NONE;
     }
+    return this.structure(indent, line);
+  }
 
+  /** A line after a block scalar header: 0 content (or unsure: -1), 1 the scalar ended before it. */
+  blockLine(indent: number, blank: boolean, length: number): number {
+    if (blank) {
+      if (!this.blockHasContent) this.blockLeadingMax = Math.max(this.blockLeadingMax, length);
+      return 0;
+    }
+    if (indent > this.tail.owner) {
+      if (!this.blockHasContent) {
+        this.blockIndent = indent;
+        this.blockHasContent = true;
+        if (this.blockLeadingMax > this.blockIndent) return -1;
+      } else if (indent < this.blockIndent) return -1;
+      return 0;
+    }
+    if (!this.blockHasContent) return -1;
+    this.tail = NONE;
+    return 1;
+  }
+
+  /** A line inside a quoted scalar that did not close on its first line. */
+  quotedLine(indent: number, lineStart: number, lineEnd: number): boolean {
+    if (indent <= this.tail.owner) return false;
+    const line = this.text.slice(lineStart + indent, lineEnd);
+    const endQ = quotedEnd(line, -1, this.tail.q);
+    if (endQ === -2) return false;
+    if (endQ >= 0) {
+      if (!restIsComment(line, endQ)) return false;
+      this.tail = NONE;
+    }
+    return true;
+  }
+
+  /** A line that is part of the block structure: a key, a sequence entry, or a value on its own line. */
+  structure(indent: number, line: string): boolean {
+    const stack = this.stack;
     let col = indent;
     let rest = line;
-    if (tail.t === 'pending') {
-      const p = tail;
-      tail = { t: 'none' };
+    if (this.tail.t === 'pending') {
+      const p = this.tail;
+      this.tail = NONE;
       const isDash = rest === '-' || rest.startsWith('- ');
       if (indent > p.owner || (p.key && indent === p.owner && isDash)) {
-        if (isDash) stack.push({ type: 'seq', indent });
+        if (isDash) stack.push({ type: 'seq', indent, keys: undefined });
         else if (keyOf(rest) !== undefined) stack.push({ type: 'map', indent, keys: new Set() });
         else {
           // A scalar on its own line.
           const v = scalarValue(rest, p.owner);
-          if (!v) return undefined;
-          tail = v;
-          continue;
+          if (!v || v.t === 'block') return false;
+          this.tail = v;
+          return true;
         }
       }
     }
     if (stack.length === 0) {
-      if (indent !== 0 || keyOf(rest) === undefined) return undefined;
+      if (indent !== 0 || keyOf(rest) === undefined) return false;
       stack.push({ type: 'map', indent: 0, keys: new Set() });
     }
     while (stack.length && stack[stack.length - 1].indent > indent) stack.pop();
     let top = stack[stack.length - 1];
-    if (!top || top.indent !== indent) return undefined;
+    if (!top || top.indent !== indent) return false;
     if (top.type === 'seq' && !(rest === '-' || rest.startsWith('- '))) {
       // A key after a sequence that was the value of the map's previous key, at the same column.
       stack.pop();
       top = stack[stack.length - 1];
-      if (!top || top.type !== 'map' || top.indent !== indent) return undefined;
+      if (!top || top.type !== 'map' || top.indent !== indent) return false;
     }
-    // Sequence entries, possibly starting a map (`- name: x`).
-    while (top.type === 'seq') {
+    if (top.type === 'seq') {
+      // A sequence entry, possibly starting a map (`- name: x`).
       if (rest === '-') {
-        tail = { t: 'pending', owner: col, key: false };
-        break;
+        this.tail = tailOf('pending', col, false);
+        return true;
       }
-      // rest starts with '- '
       let k = 1;
       while (k < rest.length && rest.charCodeAt(k) === 32) k++;
       const dashCol = col;
       col += k;
       rest = rest.slice(k);
       if (rest === '' || rest.startsWith('#')) {
-        tail = { t: 'pending', owner: dashCol, key: false };
-        break;
+        this.tail = tailOf('pending', dashCol, false);
+        return true;
       }
-      if (rest === '-' || rest.startsWith('- ')) return undefined;
-      if (keyOf(rest) !== undefined) {
-        top = { type: 'map', indent: col, keys: new Set() };
-        stack.push(top);
-        break;
+      if (rest === '-' || rest.startsWith('- ')) return false;
+      if (keyOf(rest) === undefined) {
+        const v = scalarValue(rest, dashCol);
+        if (!v) return false;
+        this.setTail(v);
+        return true;
       }
-      const v = scalarValue(rest, dashCol);
-      if (!v) return undefined;
-      tail = v;
-      break;
+      top = { type: 'map', indent: col, keys: new Set() };
+      stack.push(top);
     }
-    if (top.type !== 'map') continue;
-    // A key line of the map `top`.
+    return this.keyLine(top, rest);
+  }
+
+  /** A key line of the map `top`. */
+  keyLine(top: Ctx, rest: string): boolean {
     const key = keyOf(rest);
-    if (key === undefined) return undefined;
-    if (top.keys!.has(key.name)) return undefined;
+    if (key === undefined) return false;
+    if (top.keys!.has(key.name)) return false;
     top.keys!.add(key.name);
+    const root = this.stack.length === 1 && (key.name === 'apiVersion' || key.name === 'kind');
     let v = rest.slice(key.length);
     let s = 0;
     while (s < v.length && v.charCodeAt(s) === 32) s++;
     v = v.slice(s);
     if (v === '' || (s > 0 && v.startsWith('#'))) {
-      tail = { t: 'pending', owner: top.indent, key: true };
-      if (stack.length === 1 && (key.name === 'apiVersion' || key.name === 'kind')) return undefined;
-      continue;
+      this.tail = tailOf('pending', top.indent, true);
+      return !root;
     }
     const value = scalarValue(v, top.indent);
-    if (!value) return undefined;
-    tail = value;
-    if (stack.length === 1 && (key.name === 'apiVersion' || key.name === 'kind')) {
-      if (value.t === 'block') return undefined;
+    if (!value) return false;
+    this.setTail(value);
+    if (root) {
+      if (value.t === 'block') return false;
       const str = simpleString(v);
-      if (str === undefined) return undefined;
+      if (str === undefined) return false;
       // A plain value continued on the next line is not the simple string it looks like.
-      if (value.t === 'plain') tail = { ...value, rootKey: true };
-      if (key.name === 'apiVersion') apiVersion = str;
-      else kind = str;
+      if (value.t === 'plain') this.tail = tailOf('plain', value.owner, false, '"', true);
+      if (key.name === 'apiVersion') this.apiVersion = str;
+      else this.kind = str;
     }
+    return true;
+  }
+
+  setTail(value: Tail): void {
+    this.tail = value;
     if (value.t === 'block') {
-      blockIndent = -1;
-      blockLeadingMax = 0;
-      blockHasContent = false;
+      this.blockIndent = -1;
+      this.blockLeadingMax = 0;
+      this.blockHasContent = false;
     }
   }
-  if ((tail.t === 'block' && !blockHasContent) || tail.t === 'quoted') return undefined;
-  if (apiVersion === undefined || kind === undefined) return undefined;
-  return { apiVersion, kind };
 }
 
 /** A scalar value standing at the start of `v`: what may follow it, or undefined when unsure. */
 function scalarValue(v: string, owner: number): Tail | undefined {
   const c = v[0];
-  if (c === '|' || c === '>') return /^[|>][-+]?(?: +#.*)? *$/.test(v) ? { t: 'block', owner } : undefined;
+  if (c === '|' || c === '>') return /^[|>][-+]?(?: +#.*)? *$/.test(v) ? tailOf('block', owner) : undefined;
   if (c === '"' || c === "'") {
     const endQ = quotedEnd(v, 0, c);
-    if (endQ === -1) return { t: 'quoted', owner, q: c };
-    return endQ >= 0 && restIsComment(v, endQ) ? { t: 'none' } : undefined;
+    if (endQ === -1) return tailOf('quoted', owner, false, c);
+    return endQ >= 0 && restIsComment(v, endQ) ? NONE : undefined;
   }
   if (c === '[' || c === '{') {
     const r = flow(v, 0);
-    return r >= 0 && restIsComment(v, r) ? { t: 'none' } : undefined;
+    return r >= 0 && restIsComment(v, r) ? NONE : undefined;
   }
   if (INDICATOR.has(c) && !((c === '-' || c === ':' || c === '?') && v.length > 1 && v[1] !== ' ')) return undefined;
   if (c === '?' || c === ':') return undefined;
   const hash = v.indexOf(' #');
   const body = hash >= 0 ? v.slice(0, hash) : v;
   if (!plainSafe(body, false)) return undefined;
-  return hash >= 0 ? { t: 'none' } : { t: 'plain', owner };
+  return hash >= 0 ? NONE : tailOf('plain', owner);
 }
 
 /** A key at the start of `s` followed by `:` and a space or the end: its name and length (through the colon). */
