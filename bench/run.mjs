@@ -557,7 +557,8 @@ function snapshotCode() {
   const dest = path.join(OUT, 'snapshot');
   fs.rmSync(dest, { recursive: true, force: true });
   fs.mkdirSync(dest, { recursive: true });
-  for (const item of ['package.json', 'bin', 'dist', 'profiles']) fs.cpSync(path.join(ROOT, item), path.join(dest, item), { recursive: true });
+  // Timestamps kept: bin/kharden.js takes dist/bundle only when it is not older than dist/src.
+  for (const item of ['package.json', 'bin', 'dist', 'profiles']) fs.cpSync(path.join(ROOT, item), path.join(dest, item), { recursive: true, preserveTimestamps: true });
   return { root: dest, snapshot: true, fingerprint: fingerprint(dest) };
 }
 
