@@ -237,6 +237,8 @@ interface FileState {
   eol: '\n' | '\r\n';
   docs: DocState[];
   findings: ReportedFinding[];
+  /** Offsets where the input's lines start (built on first use). */
+  lineStarts?: number[];
 }
 
 interface RunState {
@@ -836,9 +838,28 @@ function inputDocOf(doc: DocState): Document.Parsed {
   return doc.inputDoc;
 }
 
+/** Line and column of an offset in a file's input: a binary search over its line starts (scanning from the start each time was quadratic on large streams). */
+function inputLineCol(file: FileState, offset: number): { line: number; col: number } {
+  if (!file.lineStarts) {
+    const starts = [0];
+    const text = file.input;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    file.lineStarts = starts;
+  }
+  const starts = file.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, col: offset - starts[lo] + 1 };
+}
+
 function inputPosition(doc: DocState, path: string, locate: typeof offsetOf = offsetOf): SourcePosition {
   const offset = doc.inputStart + locate(inputDocOf(doc), path);
-  return { file: doc.file.file, document: doc.index, ...lineCol(doc.file.input, offset) };
+  return { file: doc.file.file, document: doc.index, ...inputLineCol(doc.file, offset) };
 }
 
 /** The input line a report names for `path`: its key's (see keyOffsetOf). */
