@@ -267,14 +267,20 @@ export function skipUnread(chain: readonly ChainLink[], locations: readonly PodT
     for (const r of t.reads) if (r !== 'workloads') reads.push(r);
   }
   const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
-  return (s, text, start, end) => {
-    if (s.kind.endsWith('List')) return false;
-    if (locations.some((l) => l.kinds.includes(s.kind) && apiVersionMatches(l.apiVersion, s.apiVersion))) return false;
-    const group = groupOf(s.apiVersion);
+  const unread = (apiVersion: string, kind: string, text: string, start: number, end: number): boolean => {
+    if (locations.some((l) => l.kinds.includes(kind) && apiVersionMatches(l.apiVersion, apiVersion))) return false;
+    const group = groupOf(apiVersion);
     for (const r of reads) {
-      if ((r.group === '*' || r.group === group) && r.kinds.includes(s.kind) && (r.mentions === undefined || includesBetween(text, r.mentions, start, end))) return false;
+      if ((r.group === '*' || r.group === group) && r.kinds.includes(kind) && (r.mentions === undefined || includesBetween(text, r.mentions, start, end))) return false;
     }
-    return !includesBetween(text, ANNOTATION_PREFIX, start, end);
+    return true;
+  };
+  return (s, text, start, end) => {
+    if (includesBetween(text, ANNOTATION_PREFIX, start, end)) return false;
+    if (!s.kind.endsWith('List')) return unread(s.apiVersion, s.kind, text, start, end);
+    // A List is its items: each must be a plain object of a kind nothing reads (none is a List).
+    if (!s.items?.length) return false;
+    return s.items.every((i) => i.apiVersion !== undefined && i.kind !== undefined && !i.kind.endsWith('List') && unread(i.apiVersion, i.kind, text, start, end));
   };
 }
 

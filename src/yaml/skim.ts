@@ -18,6 +18,11 @@
 export interface Skimmed {
   apiVersion: string;
   kind: string;
+  /**
+   * The apiVersion and kind of each item of the root `items` sequence, when it is a block sequence
+   * of maps (a `*List`); an entry misses either when the item has no simple one.
+   */
+  items?: { apiVersion?: string; kind?: string }[];
 }
 
 /** Plain scalars YAML 1.1 reads as something other than a string (keys: duplicates could hide behind them). */
@@ -33,7 +38,11 @@ const SPACES = / */y;
 interface Ctx {
   type: 'map' | 'seq';
   indent: number;
-  keys?: Set<string>;
+  keys: Set<string> | undefined;
+  /** A sequence that is the value of the root key `items`. */
+  items: boolean;
+  /** A map that is an item of that sequence: its apiVersion and kind go here. */
+  item: { apiVersion?: string; kind?: string } | undefined;
 }
 
 /**
@@ -94,12 +103,15 @@ class Skimmer {
   blockIndent = -1;
   blockLeadingMax = 0;
   blockHasContent = false;
+  /** The root key whose value is pending (to know a sequence is `items`). */
+  pendingRootKey: string | undefined = undefined;
+  items: { apiVersion?: string; kind?: string }[] | undefined = undefined;
   constructor(readonly text: string) {}
 
   result(): Skimmed | undefined {
     if ((this.tail.t === 'block' && !this.blockHasContent) || this.tail.t === 'quoted') return undefined;
     if (this.apiVersion === undefined || this.kind === undefined) return undefined;
-    return { apiVersion: this.apiVersion, kind: this.kind };
+    return { apiVersion: this.apiVersion, kind: this.kind, ...(this.items ? { items: this.items } : {}) };
   }
 
   /** One line; false when unsure. */
@@ -171,8 +183,8 @@ class Skimmer {
       this.tail = NONE;
       const isDash = rest === '-' || rest.startsWith('- ');
       if (indent > p.owner || (p.key && indent === p.owner && isDash)) {
-        if (isDash) stack.push({ type: 'seq', indent, keys: undefined });
-        else if (keyOf(rest) !== undefined) stack.push({ type: 'map', indent, keys: new Set() });
+        if (isDash) stack.push({ type: 'seq', indent, keys: undefined, items: stack.length === 1 && this.pendingRootKey === 'items', item: undefined });
+        else if (keyOf(rest) !== undefined) this.pushMap(indent);
         else {
           // A scalar on its own line.
           const v = scalarValue(rest, p.owner);
@@ -184,7 +196,7 @@ class Skimmer {
     }
     if (stack.length === 0) {
       if (indent !== 0 || keyOf(rest) === undefined) return false;
-      stack.push({ type: 'map', indent: 0, keys: new Set() });
+      stack.push({ type: 'map', indent: 0, keys: new Set(), items: false, item: undefined });
     }
     while (stack.length && stack[stack.length - 1].indent > indent) stack.pop();
     let top = stack[stack.length - 1];
@@ -217,8 +229,7 @@ class Skimmer {
         this.setTail(v);
         return true;
       }
-      top = { type: 'map', indent: col, keys: new Set() };
-      stack.push(top);
+      top = this.pushMap(col);
     }
     return this.keyLine(top, rest);
   }
@@ -229,7 +240,9 @@ class Skimmer {
     if (key === undefined) return false;
     if (top.keys!.has(key.name)) return false;
     top.keys!.add(key.name);
-    const root = this.stack.length === 1 && (key.name === 'apiVersion' || key.name === 'kind');
+    const named = key.name === 'apiVersion' || key.name === 'kind';
+    const root = (this.stack.length === 1 || top.item !== undefined) && named;
+    if (this.stack.length === 1) this.pendingRootKey = key.name;
     let v = rest.slice(key.length);
     let s = 0;
     while (s < v.length && v.charCodeAt(s) === 32) s++;
@@ -247,10 +260,21 @@ class Skimmer {
       if (str === undefined) return false;
       // A plain value continued on the next line is not the simple string it looks like.
       if (value.t === 'plain') this.tail = tailOf('plain', value.owner, false, '"', true);
-      if (key.name === 'apiVersion') this.apiVersion = str;
-      else this.kind = str;
+      const into = top.item ?? this;
+      if (key.name === 'apiVersion') into.apiVersion = str;
+      else into.kind = str;
     }
     return true;
+  }
+
+  /** Opens a block map at `indent` inside the current top (an item when that is the root `items` sequence). */
+  pushMap(indent: number): Ctx {
+    const parent = this.stack[this.stack.length - 1];
+    let item: Ctx['item'];
+    if (parent?.items) (this.items ??= []).push((item = {}));
+    const map: Ctx = { type: 'map', indent, keys: new Set(), items: false, item };
+    this.stack.push(map);
+    return map;
   }
 
   setTail(value: Tail): void {

@@ -97,12 +97,16 @@ describe('documents no link reads', () => {
     expect(skippedIndexes(CRD(false), restricted)).toEqual([0]);
   });
 
-  test('kinds some link reads, Lists, and documents with kharden.dev/ annotations are composed', () => {
+  test('kinds some link reads, Lists of them, and documents with kharden.dev/ annotations are composed', () => {
     const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n';
     const list = 'apiVersion: v1\nkind: ConfigMapList\nitems: []\n';
+    const podList = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  data: {a: b}\n- apiVersion: v1\n  kind: Pod\n  spec: {}\n';
+    const cmList = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  data: {a: b}\n-\n  apiVersion: v1\n  kind: Secret\n';
     const annotated = CONFIGMAP('three').replace('metadata:\n', 'metadata:\n  annotations:\n    kharden.dev/skipp: all\n');
-    const text = [ns, list, annotated, CONFIGMAP('four')].join('---\n');
+    const text = [ns, list, annotated, CONFIGMAP('four'), podList, cmList].join('---\n');
+    // A List of kinds nothing reads is skipped too (a Secret is read: report-committed-secrets).
     expect(skippedIndexes(text, restricted)).toEqual([3]);
+    expect(skippedIndexes(cmList.replace('Secret', 'Role'), restricted)).toEqual([0]);
     const a = run(text, restricted) as ReturnType<typeof hardenText>;
     // The misspelt annotation is still reported, on its line.
     expect(a.findings.filter((f) => f.code === 'unknownAnnotation').map((f) => [f.document, f.line])).toEqual([[2, 14]]);

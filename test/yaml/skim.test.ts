@@ -15,7 +15,7 @@ import { findKeyProblem, PARSE_OPTIONS } from '../../src/yaml/stream.js';
 const CORPUS = path.resolve(__dirname, '../../../shared/corpus');
 
 /** What the library says about one document's text: its apiVersion and kind, or why it is not a valid single object. */
-function library(text: string): { apiVersion: unknown; kind: unknown } | string {
+function library(text: string): { apiVersion: unknown; kind: unknown; items?: any[] } | string {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const list = Array.isArray(docs) ? docs : [];
   if (list.length !== 1) return `${list.length} documents`;
@@ -23,7 +23,7 @@ function library(text: string): { apiVersion: unknown; kind: unknown } | string 
   if (doc.errors.length) return doc.errors[0].message;
   if (findKeyProblem(doc)) return 'key problem';
   const v = doc.toJS({ maxAliasCount: 100 });
-  return { apiVersion: v?.apiVersion, kind: v?.kind };
+  return { apiVersion: v?.apiVersion, kind: v?.kind, items: Array.isArray(v?.items) ? v.items : undefined };
 }
 
 function agrees(text: string): { skimmed: boolean; ok: boolean; why?: string } {
@@ -31,7 +31,9 @@ function agrees(text: string): { skimmed: boolean; ok: boolean; why?: string } {
   if (!s) return { skimmed: false, ok: true };
   const lib = library(text);
   if (typeof lib === 'string') return { skimmed: true, ok: false, why: lib };
-  return { skimmed: true, ok: lib.apiVersion === s.apiVersion && lib.kind === s.kind, why: JSON.stringify(lib) };
+  // The kinds of a List's items, where the scan names them, are the library's.
+  const itemsOk = !s.items || (lib.items !== undefined && s.items.length === lib.items.length && s.items.every((i, n) => (i.apiVersion === undefined || i.apiVersion === lib.items![n]?.apiVersion) && (i.kind === undefined || i.kind === lib.items![n]?.kind)));
+  return { skimmed: true, ok: lib.apiVersion === s.apiVersion && lib.kind === s.kind && itemsOk, why: JSON.stringify(lib).slice(0, 300) };
 }
 
 function corpusRegions(): { file: string; text: string }[] {
