@@ -23,8 +23,12 @@
 //                                  larger sizes of the same measurement are skipped
 //   BENCH_PROFILE=restricted       kharden profile
 //   BENCH_SEED=20240601            generator seed
-//   BENCH_ONLY=lib,cli,reports,floor,startup   subset of measurements (reports: the CLI writing
-//                                  SARIF, Markdown, HTML and JSON reports of the run as well)
+//   BENCH_ONLY=lib,cli,reports,floor,startup,real   subset of measurements (reports: the CLI
+//                                  writing SARIF, Markdown, HTML and JSON reports of the run as
+//                                  well; real: the real-world streams below)
+//   BENCH_CORPUS=/work/shared/corpus/real   real manifests: every file kharden accepts,
+//                                  concatenated into one stream, and the CRD-heavy files alone
+//                                  (skipped with a message when the directory is absent)
 //   BENCH_SNAPSHOT=1               copy dist/, bin/, profiles/ to bench/out/snapshot/ first and
 //                                  measure that copy (0: measure the live tree)
 //
@@ -553,7 +557,8 @@ function snapshotCode() {
   const dest = path.join(OUT, 'snapshot');
   fs.rmSync(dest, { recursive: true, force: true });
   fs.mkdirSync(dest, { recursive: true });
-  for (const item of ['package.json', 'bin', 'dist', 'profiles']) fs.cpSync(path.join(ROOT, item), path.join(dest, item), { recursive: true });
+  // Timestamps kept: bin/kharden.js takes dist/bundle only when it is not older than dist/src.
+  for (const item of ['package.json', 'bin', 'dist', 'profiles']) fs.cpSync(path.join(ROOT, item), path.join(dest, item), { recursive: true, preserveTimestamps: true });
   return { root: dest, snapshot: true, fingerprint: fingerprint(dest) };
 }
 
@@ -600,6 +605,54 @@ function table(headers, rows) {
   return [line(headers), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/**
+ * The real-world streams of the issue, from a directory of manifests (the shared corpus): every
+ * file kharden accepts on its own, concatenated with `---` into one stream, and the files that
+ * hold CustomResourceDefinitions (an install stream dominated by CRD schemas), largest first.
+ * Files kharden refuses (the corpus keeps templates, duplicate keys, UTF-16…) are left out.
+ */
+async function realStreams(dir) {
+  if (!fs.existsSync(dir)) {
+    console.log(`real streams: ${dir} is absent, skipped (set BENCH_CORPUS to a directory of manifests)`);
+    return [];
+  }
+  const { decodeInput, parseStream } = await import(pathToFileURL(path.join(CODE_ROOT, 'dist/src/yaml/stream.js')).href);
+  const files = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /\.(ya?ml|json)$/i.test(e.name)) files.push(p);
+    }
+  };
+  walk(dir);
+  const ok = [];
+  let refused = 0;
+  for (const f of files) {
+    try {
+      const text = decodeInput(fs.readFileSync(f), f);
+      const docs = parseStream(text, f).documents.length;
+      if (docs === 0) continue;
+      ok.push({ file: f, text: text.startsWith('\uFEFF') ? text.slice(1) : text, docs, crd: /^kind:\s*["']?CustomResourceDefinition["']?\s*$/m.test(text) });
+    } catch {
+      refused++;
+    }
+  }
+  const join = (list) => list.map((x) => (x.text.endsWith('\n') ? x.text : x.text + '\n')).join('---\n');
+  const out = [];
+  const make = (name, what, list) => {
+    const file = path.join(OUT, `${name}.yaml`);
+    const text = join(list);
+    fs.writeFileSync(file, text);
+    const documents = parseStream(text, file).documents.length;
+    out.push({ name, what, file, files: list.length, bytes: Buffer.byteLength(text), documents });
+    console.log(`real stream ${path.relative(ROOT, file)}: ${what}, ${list.length} files, ${documents} documents, ${(Buffer.byteLength(text) / 1048576).toFixed(1)} MiB`);
+  };
+  make('real-corpus', `every file of ${dir} kharden accepts (${refused} refused files left out)`, ok);
+  make('real-crds', 'the files with CustomResourceDefinitions, largest first', ok.filter((x) => x.crd).sort((a, b) => b.text.length - a.text.length));
+  return out;
+}
+
 async function orchestrate() {
   const env = process.env;
   const sizes = (env.BENCH_SIZES ?? '1000,10000,50000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -607,7 +660,7 @@ async function orchestrate() {
   const smallRuns = Number(env.BENCH_SMALL_RUNS ?? 20);
   const timeoutS = Number(env.BENCH_TIMEOUT_S ?? 600);
   const seed = Number(env.BENCH_SEED ?? 20240601);
-  const only = new Set((env.BENCH_ONLY ?? 'lib,cli,reports,floor,startup').split(',').map((s) => s.trim()));
+  const only = new Set((env.BENCH_ONLY ?? 'lib,cli,reports,floor,startup,real').split(',').map((s) => s.trim()));
   const started = Date.now();
 
   if (!fs.existsSync(path.join(ROOT, 'dist/src/core/engine.js'))) {
@@ -650,6 +703,30 @@ async function orchestrate() {
   if (process.argv.includes('--generate')) return;
   if (os.loadavg()[0] > 0.5 * mach.cores) console.log(`note: load average ${os.loadavg()[0].toFixed(1)} on ${mach.cores} cores: other work is running, wall times will be noisy (CPU times are shown next to them)`);
   console.log('');
+
+  // 1b. Real streams (the issue's first shape): measured first, side by side with the floor.
+  const realResults = [];
+  if (only.has('real')) {
+    const real = await realStreams(env.BENCH_CORPUS ?? '/work/shared/corpus/real');
+    for (const s of real) {
+      const kinds = [
+        only.has('lib') && ['lib', ['bench/run.mjs', '--child', 'lib', s.file], true],
+        only.has('floor') && ['floor', ['bench/run.mjs', '--child', 'floor', s.file], true],
+        only.has('cli') && ['cli', [cliBin, s.file], false],
+      ].filter(Boolean);
+      const runs = Object.fromEntries(kinds.map(([k]) => [k, []]));
+      for (let i = 0; i < repeats; i++) {
+        for (const [k, args, fromChild] of kinds) {
+          const r = await runOnce(args, { timeoutS, resultFromChild: fromChild });
+          runs[k].push(r);
+          const status = r.timedOut ? `TIMEOUT after ${timeoutS} s` : r.code !== 0 ? `exit ${r.code}: ${(r.stderr ?? '').split('\n')[0]}` : `${fmt.ms(r.opMs ?? r.wallMs)}${r.opMs !== undefined ? ` (process ${fmt.ms(r.wallMs)})` : ''}, ${fmt.mib(r.maxRSSKiB)}`;
+          console.log(`  ${s.name.padEnd(12)} ${k.padEnd(5)} run ${i + 1}/${repeats}: ${status}`);
+        }
+      }
+      const sum = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, rs.length ? summarize(rs) : undefined]));
+      realResults.push({ name: s.name, what: s.what, files: s.files, bytes: s.bytes, documents: s.documents, ...sum });
+    }
+  }
 
   // 2. Per size: library, CLI, floor; interleaved so drift hits all of them alike.
   const results = [];
@@ -857,6 +934,22 @@ async function orchestrate() {
   console.log(`  linear growth ................... ${yn(targets.linear.met)} (worst step k: library time ${fmt.num(lv.libTime, 2)}, CLI time ${fmt.num(lv.cliTime, 2)}, library RSS ${fmt.num(lv.libRss, 2)}, CLI RSS ${fmt.num(lv.cliRss, 2)}${anyTimeout ? '; a run timed out' : ''})`);
   console.log(`  50k within 2 GiB RSS ............ ${yn(targets.rss50k.met)} (${fmt.mib(targets.rss50k.valueKiB)})`);
 
+  // 5. The issue's three shapes side by side, as ratios of this one run.
+  const rr = (a, b) => (a !== undefined && b ? a / b : undefined);
+  const side = [];
+  for (const r of realResults) {
+    side.push({ shape: `real: ${r.name} (${r.documents} docs, ${(r.bytes / 1048576).toFixed(1)} MiB)`, goal: 0.3, cliMs: r.cli?.wallMs, floorMs: r.floor?.wallMs, ratio: rr(r.cli?.wallMs, r.floor?.wallMs), cpuRatio: rr(r.cli?.cpuS, r.floor?.cpuS), libRatio: rr(r.lib?.opMs, r.floor?.opMs), rssRatio: rr(r.cli?.maxRSSKiB, r.floor?.maxRSSKiB), loadAvg1: r.cli?.loadAvg1 });
+  }
+  for (const r of rows) {
+    if (r.resources < 10000) continue;
+    side.push({ shape: `generated: ${fmt.num(r.resources)} resources (${(r.bytes / 1048576).toFixed(1)} MiB)`, goal: 1.0, cliMs: r.cli?.ms, floorMs: r.floor?.processMs, ratio: r.ratio.cliToFloorProcess, cpuRatio: r.ratio.cliToFloorProcessCpu, libRatio: r.ratio.libToFloor, rssRatio: rr(r.cli?.rssKiB, r.floor?.rssKiB), loadAvg1: r.loadAvg1 });
+  }
+  if (startup) side.push({ shape: 'one small manifest vs `node -e 0`', goal: 1.5, cliMs: startup.cliSmall.wallMs, floorMs: startup.nodeE0.wallMs, ratio: rr(startup.cliSmall.wallMs, startup.nodeE0.wallMs), cpuRatio: rr(startup.cliSmall.cpuS, startup.nodeE0.cpuS), rssRatio: rr(startup.cliSmall.maxRSSKiB, startup.nodeE0.maxRSSKiB), loadAvg1: startup.cliSmall.loadAvg1 });
+  if (side.length) {
+    console.log('\nSide by side (issue 15): kharden CLI as a whole process / the floor as a whole process (yaml parseAllDocuments + toString; `node -e 0` for the small manifest)');
+    console.log(table(['shape', 'kharden', 'floor', 'ratio (wall)', '(CPU)', 'library / floor in-process', 'RSS ratio', 'goal', 'met', 'load'], side.map((x) => [x.shape, fmt.ms(x.cliMs), fmt.ms(x.floorMs), fmt.ratio(x.ratio), fmt.ratio(x.cpuRatio), fmt.ratio(x.libRatio), fmt.ratio(x.rssRatio), `≤ ${x.goal.toFixed(1)}×`, x.ratio === undefined ? '—' : x.ratio <= x.goal ? 'yes' : 'no', fmt.num(x.loadAvg1, 1)])));
+  }
+
   const out = {
     generatedAt: new Date().toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
@@ -868,6 +961,8 @@ async function orchestrate() {
     growth,
     startup,
     alreadyHardened: reruns,
+    real: realResults,
+    sideBySide: side,
     targets,
   };
   fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(out, null, 2) + '\n');

@@ -244,6 +244,18 @@ export default defineTransform<NetworkPolicyOptions, 'stream'>({
     'Without a NetworkPolicy every pod accepts traffic from, and sends it to, anything in the cluster: one compromised pod reaches them all. A default deny makes every allowed flow explicit; the allow rules keep DNS and the namespace\'s own Services working.',
   docs: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies',
   scope: 'stream',
+  // What readNamespaces looks at (and the NetworkPolicies it generates); a CRD only for its conversion webhook's clientConfig.
+  reads: [
+    'workloads',
+    { group: '', kinds: ['Namespace', 'Service'] },
+    { group: 'networking.k8s.io', kinds: ['NetworkPolicy', 'Ingress'] },
+    { group: 'extensions', kinds: ['Ingress'] },
+    { group: 'gateway.networking.k8s.io', kinds: ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] },
+    { group: 'admissionregistration.k8s.io', kinds: ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] },
+    { group: 'apiregistration.k8s.io', kinds: ['APIService'] },
+    { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: 'clientConfig' },
+    { group: 'rbac.authorization.k8s.io', kinds: ['RoleBinding', 'ClusterRoleBinding'] },
+  ],
   options: {
     allowDns: boolean({ default: true, description: 'allow every pod egress to cluster DNS (port 53, UDP and TCP) under the default deny' }),
     allowNamespaceEgress: boolean({ default: true, description: 'allow every pod egress to the pods of its own namespace (what they may reach there is then decided by the ingress rules)' }),

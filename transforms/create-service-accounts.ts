@@ -50,6 +50,8 @@ export default defineTransform({
     'Every pod of a namespace that names no service account shares its default one: a role bound to it for one app is granted to all of them, and their API identities cannot be told apart in audit logs. An account per workload, with its token not mounted unless the app asks, keeps each app\'s API access its own.',
   docs: 'https://kubernetes.io/docs/concepts/security/service-accounts/#default-service-accounts',
   scope: 'stream',
+  // Workloads, the accounts that exist (and the ones it generates), and the bindings to default accounts.
+  reads: ['workloads', { group: '', kinds: ['ServiceAccount'] }, { group: 'rbac.authorization.k8s.io', kinds: ['RoleBinding', 'ClusterRoleBinding'] }],
   example: 'deployment-default',
   options: {},
   messages: {

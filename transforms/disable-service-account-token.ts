@@ -24,6 +24,8 @@ export default defineTransform({
   docs: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting',
   // Stream: whether the default account's token is of use depends on the bindings of the run.
   scope: 'stream',
+  // Workloads, and the bindings that give a default account a role.
+  reads: ['workloads', { group: 'rbac.authorization.k8s.io', kinds: ['RoleBinding', 'ClusterRoleBinding'] }],
   options: {},
   messages: {
     serviceAccountFieldDeprecated: { severity: 'info', title: 'spec.serviceAccount is deprecated' },

@@ -227,6 +227,7 @@ export default defineTransform<LimitNamespaceResourcesOptions, 'stream'>({
     'Manifests bound only the pods they describe. A LimitRange gives every container created in the namespace without limits (by hand, by an operator, by a Helm hook) a memory limit and requests, so one of them cannot starve the node; a ResourceQuota caps what the whole namespace may take.',
   docs: 'https://kubernetes.io/docs/concepts/policy/limit-range/',
   scope: 'stream',
+  reads: ['workloads', { group: '', kinds: ['Namespace', 'LimitRange', 'ResourceQuota'] }],
   options: {
     limitRange: boolean({ default: true, description: `add a LimitRange named ${LIMIT_RANGE_NAME} to every namespace that has workloads or a Namespace object in the input and no LimitRange there` }),
     defaultMemoryLimit: string({ default: '512Mi', type: 'Kubernetes quantity', description: 'memory limit the LimitRange gives containers that set none: a starting point to tune', test: positiveQuantity }),

@@ -19,6 +19,7 @@ export default defineTransform({
     'A role bound to system:unauthenticated or system:anonymous is granted to every request that carries no credentials: anyone who can reach the API server has it. Nothing an app deploys should need that.',
   docs: 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles',
   scope: 'resource',
+  reads: [{ group: 'rbac.authorization.k8s.io', kinds: ['RoleBinding', 'ClusterRoleBinding'] }],
   example: 'anonymous-removed',
   options: {},
   messages: {

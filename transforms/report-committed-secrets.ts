@@ -16,6 +16,7 @@ export default defineTransform({
     'A Secret in a manifest is a secret in every clone of the repository, every CI log that prints the manifests and every rendered chart: base64 in data is an encoding, not encryption. Keep the values out of the manifests and let the cluster fetch or decrypt them.',
   docs: 'https://kubernetes.io/docs/concepts/security/secrets-good-practices/',
   scope: 'resource',
+  reads: [{ group: '', kinds: ['Secret'] }],
   options: {},
   messages: {
     secretValuesInManifest: {

@@ -138,6 +138,8 @@ export default defineTransform<{}, 'stream'>({
     'A service account\'s permissions are what an attacker gets from one compromised pod. Wildcards grant whatever the API adds later, escalate/bind/impersonate and writes to RBAC objects or tokens let the holder give itself more, Secret access exposes every credential of the namespace, and a cluster-wide binding multiplies all of it by every namespace. These are findings, not fixes: controllers often need some of it, and only a person can say which.',
   docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/',
   scope: 'stream',
+  // Roles and bindings, and a CRD only to learn that its resource is cluster-scoped.
+  reads: [{ group: 'rbac.authorization.k8s.io', kinds: ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] }, { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: 'Cluster' }],
   example: 'escalation',
   options: {},
   messages: {

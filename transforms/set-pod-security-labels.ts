@@ -76,6 +76,7 @@ export default defineTransform<PodSecurityLabelsOptions, 'stream'>({
     'Pod Security admission enforces nothing in a namespace without labels: the hardening of each pod is then a convention, not a guarantee. Labels make the API server refuse pods that fall back below the level. The version is pinned so a cluster upgrade does not change what is enforced unreviewed.',
   docs: 'https://kubernetes.io/docs/concepts/security/pod-security-admission/',
   scope: 'stream',
+  reads: ['workloads', { group: '', kinds: ['Namespace'] }],
   options: {
     level: levelOption('the Pod Security level to enforce (held down to what the namespace\'s hardened workloads are admitted at)'),
     auditLevel: nullable(levelOption('the level to audit'), { default: null, description: 'the level to audit (null: the same as level); audit never blocks' }),

@@ -25,7 +25,9 @@ import type { PodTemplateLocation, ResourceEntry } from './resources.js';
 import { decideExemptions, describeExemption, exemptionFor, SKIP_ANNOTATION } from './exemptions.js';
 import type { ExcludeRule, ExemptionSource, Exemptions, NodeAgent } from './exemptions.js';
 import { documentValue, lineCol, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
-import type { SourceDocument } from '../yaml/stream.js';
+import type { SkipDocument, SourceDocument } from '../yaml/stream.js';
+import { apiVersionMatches } from './resources.js';
+import { ANNOTATION_PREFIX } from './exemptions.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import { keyOffsetOf, offsetOf } from '../yaml/locate.js';
 
@@ -60,7 +62,7 @@ export interface HardenOptions {
    * generates (`kharden-default-deny`, `kharden-limits`…) end in `-<release>`, so releases sharing
    * a namespace each own their own (Helm refuses to take over an object another release owns).
    * `detect`: read it from a Helm-rendered input (`# Source:` comments) whose resources agree on
-   * one `app.kubernetes.io/instance` (or Helm's `release`) label.
+   * one `app.kubernetes.io/instance` label (read from the text).
    */
   helmRelease?: string | { detect: true };
   /** Called when an input has been read and its documents hardened by the leading per-resource transforms (for a progress bar). */
@@ -245,6 +247,8 @@ interface FileState {
   eol: '\n' | '\r\n';
   docs: DocState[];
   findings: ReportedFinding[];
+  /** Offsets where the input's lines start (built on first use). */
+  lineStarts?: number[];
 }
 
 interface RunState {
@@ -256,6 +260,44 @@ interface RunState {
   findings: RunFinding[];
   knownIds: Set<string>;
   privilegeIds: string[];
+  /** Documents no link reads (see skipUnread). */
+  skip?: SkipDocument;
+}
+
+/**
+ * Which documents the chain never reads, so they need not be composed: those of kinds no link
+ * declares it reads (Transform.reads; pod template and container links read the kinds the pod
+ * template locations name), unless they carry a `kharden.dev/` annotation (the engine reads those
+ * on every resource) or are a List. Undefined when some link reads everything.
+ */
+export function skipUnread(chain: readonly ChainLink[], locations: readonly PodTemplateLocation[]): SkipDocument | undefined {
+  const reads: { group: string; kinds: readonly string[]; mentions?: string }[] = [];
+  for (const link of chain) {
+    const t = link.transform;
+    if (t.scope === 'podTemplate' || t.scope === 'container') continue;
+    if (!t.reads) return undefined;
+    for (const r of t.reads) if (r !== 'workloads') reads.push(r);
+  }
+  const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+  const unread = (apiVersion: string, kind: string, text: string, start: number, end: number): boolean => {
+    if (locations.some((l) => l.kinds.includes(kind) && apiVersionMatches(l.apiVersion, apiVersion))) return false;
+    const group = groupOf(apiVersion);
+    for (const r of reads) {
+      if ((r.group === '*' || r.group === group) && r.kinds.includes(kind) && (r.mentions === undefined || includesBetween(text, r.mentions, start, end))) return false;
+    }
+    return true;
+  };
+  return (s, text, start, end) => {
+    if (includesBetween(text, ANNOTATION_PREFIX, start, end)) return false;
+    if (!s.kind.endsWith('List')) return unread(s.apiVersion, s.kind, text, start, end);
+    // A List is its items: each must be a plain object of a kind nothing reads (none is a List).
+    if (!s.items?.length) return false;
+    return s.items.every((i) => i.apiVersion !== undefined && i.kind !== undefined && !i.kind.endsWith('List') && unread(i.apiVersion, i.kind, text, start, end));
+  };
+}
+
+function includesBetween(text: string, needle: string, start: number, end: number): boolean {
+  return text.slice(start, end).includes(needle);
 }
 
 /** Splits the chain into runs of per-resource links and single stream links, in order. */
@@ -312,6 +354,7 @@ function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promis
     findings: [],
     knownIds: new Set([...(options.knownTransformIds ?? []), ...options.chain.map((l) => l.id)]),
     privilegeIds: options.chain.filter((l) => l.transform.changesPrivileges).map((l) => l.id),
+    skip: skipUnread(options.chain, options.podTemplateLocations),
   };
   const first = segments[0] && segments[0][0].transform.scope !== 'stream' ? segments[0] : [];
   // Every input is read before anything is refused, so one run names every bad file, not just the first.
@@ -341,13 +384,13 @@ function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promis
 // ---- reading and the per-resource links --------------------------------------------------
 
 function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): FileState {
-  const stream = readStream(input.text, input.file);
+  const stream = readStream(input.text, input.file, input.passThrough ? undefined : state.skip);
   const fs: FileState = { file: input.file, input: input.text, eol: stream.eol, docs: [], findings: [] };
   let content = false;
   // One document at a time: its syntax tree is garbage once its slice is written.
   for (const sd of stream.documents()) {
-    if (sd.value !== null && sd.value !== undefined) content = true;
-    if (input.passThrough) {
+    if ((sd.value !== null && sd.value !== undefined) || sd.skimmed) content = true;
+    if (input.passThrough || sd.skimmed) {
       fs.docs.push({ file: fs, index: sd.index, inputStart: sd.start, inputEnd: sd.end, text: input.text.slice(sd.start, sd.end), plans: [], dirty: false, written: true, edits: [], findings: [], outputLines: new Map() });
       continue;
     }
@@ -670,7 +713,7 @@ function runStreamLink(state: RunState, link: ChainLink): Promise<void> | undefi
     },
     generate(value: JsonObject, reason: string): StreamResource {
       if (typeof value.apiVersion !== 'string' || typeof value.kind !== 'string') throw new Error(`${link.id}: a generated resource needs apiVersion and kind`);
-      const marked = withReleaseName(withManagedByLabel(value), releaseOf(state, resources));
+      const marked = withReleaseName(withManagedByLabel(value), releaseOf(state));
       const meta = isPlainObject(marked.metadata) ? marked.metadata : {};
       const ref: ResourceRef = { apiVersion: value.apiVersion, kind: value.kind, ...(typeof meta.name === 'string' ? { name: meta.name } : {}), ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}) };
       const existing = byIdentity.get(identity(ref));
@@ -795,10 +838,10 @@ function refOf(info: ResourceInfo): ResourceRef {
 }
 
 /** Decides once per run which release suffix generated names get (see HardenOptions.helmRelease), and says so in the report. */
-function releaseOf(state: RunState, resources: readonly StreamResource[]): string | undefined {
+function releaseOf(state: RunState): string | undefined {
   if (state.release === undefined) {
     const opt = state.options.helmRelease;
-    state.release = typeof opt === 'string' ? { name: opt, from: 'given with --release' } : opt ? detectHelmRelease(state, resources) : null;
+    state.release = typeof opt === 'string' ? { name: opt, from: 'given with --release' } : opt ? detectHelmRelease(state) : null;
     if (state.release) {
       state.findings.push({
         code: 'generatedForRelease',
@@ -811,23 +854,20 @@ function releaseOf(state: RunState, resources: readonly StreamResource[]): strin
   return state.release?.name;
 }
 
-const RELEASE_LABELS = ['app.kubernetes.io/instance', 'release'];
+/** `app.kubernetes.io/instance: web` in block or flow style, quoted or not; the value is a release name's characters. */
+const INSTANCE_LABEL = /(?:^|[\s{,])["']?app\.kubernetes\.io\/instance["']?\s*:\s*["']?([a-z0-9][-a-z0-9.]*)/gm;
 
-/** The one release label value every labelled resource of a Helm-rendered input agrees on, if any. */
-function detectHelmRelease(state: RunState, resources: readonly StreamResource[]): { name: string; from: string } | null {
+/**
+ * The one `app.kubernetes.io/instance` value a Helm-rendered input (`# Source:` comments) agrees
+ * on, if any. Read from the text, not the composed resources, so documents no transform reads
+ * (and so are not composed) count too.
+ */
+function detectHelmRelease(state: RunState): { name: string; from: string } | null {
   if (!state.files.some((f) => /^# Source: /m.test(f.input))) return null;
-  for (const label of RELEASE_LABELS) {
-    const values = new Set<string>();
-    for (const r of resources) {
-      if (r.generated) continue;
-      const v = (r.value.metadata as { labels?: Record<string, unknown> } | undefined)?.labels?.[label];
-      if (typeof v === 'string') values.add(v);
-    }
-    const [only] = values;
-    if (values.size === 1 && isDnsLabel(only)) return { name: only, from: `the ${label} label of the Helm-rendered input` };
-    if (values.size > 1) return null;
-  }
-  return null;
+  const values = new Set<string>();
+  for (const f of state.files) for (const m of f.input.matchAll(INSTANCE_LABEL)) values.add(m[1]);
+  const [only] = values;
+  return values.size === 1 && isDnsLabel(only) ? { name: only, from: 'the app.kubernetes.io/instance label of the Helm-rendered input' } : null;
 }
 
 const isDnsLabel = (s: string) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 53;
@@ -868,9 +908,28 @@ function inputDocOf(doc: DocState): Document.Parsed {
   return doc.inputDoc;
 }
 
+/** Line and column of an offset in a file's input: a binary search over its line starts (scanning from the start each time was quadratic on large streams). */
+function inputLineCol(file: FileState, offset: number): { line: number; col: number } {
+  if (!file.lineStarts) {
+    const starts = [0];
+    const text = file.input;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    file.lineStarts = starts;
+  }
+  const starts = file.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, col: offset - starts[lo] + 1 };
+}
+
 function inputPosition(doc: DocState, path: string, locate: typeof offsetOf = offsetOf): SourcePosition {
   const offset = doc.inputStart + locate(inputDocOf(doc), path);
-  return { file: doc.file.file, document: doc.index, ...lineCol(doc.file.input, offset) };
+  return { file: doc.file.file, document: doc.index, ...inputLineCol(doc.file, offset) };
 }
 
 /** The input line a report names for `path`: its key's (see keyOffsetOf). */

@@ -213,10 +213,26 @@ export interface Transform<O = any, S extends Scope = Scope> {
    * level there, and can break the agent.
    */
   changesPrivileges?: boolean;
+  /**
+   * Which resources it reads, when it is not every one (resource and stream scopes; pod template
+   * and container transforms read the kinds that carry pod templates). The engine does not compose
+   * documents no link of the chain reads: it proves them well-formed with a line scan and copies
+   * their bytes. A stream transform must name what it generates too (it is looked up in the run).
+   * Absent: it reads everything (an exec plugin does).
+   */
+  reads?: readonly KindRead[];
   /** The fixture case (test/transforms/<id>/<case>) `kharden explain` shows; default: the shortest that changes something. */
   example?: string;
   run(target: TargetOf<S>, context: ContextOf<S, O>): void | Promise<void>;
 }
+
+/**
+ * Resources a transform reads: `workloads` (every kind with a pod template, the profile's own
+ * locations included), or kinds of an API group (`''` is the core group, `*` any group).
+ * `mentions`: only documents whose text contains this string (a field the transform looks at,
+ * e.g. `conversion` for a CRD's conversion webhook), as a cheap filter.
+ */
+export type KindRead = 'workloads' | { group: string; kinds: readonly string[]; mentions?: string };
 
 /** Declares a transform with its scope and options typed. */
 export function defineTransform<O, S extends Scope>(t: Transform<O, S>): Transform<O, S> {

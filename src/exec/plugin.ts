@@ -6,7 +6,6 @@
  * stops the run (an ExecPluginError: the CLI exits 2 and writes nothing).
  */
 import * as path from 'node:path';
-import { execa } from 'execa';
 import { parseAllDocuments, stringify } from 'yaml';
 import { UsageError } from '../lib/errors.js';
 import { isPlainObject } from '../lib/json.js';
@@ -57,6 +56,8 @@ export async function runExecPlugin(spec: ExecSpec, items: readonly JsonObject[]
   const sent = items.map((item, i) => tagged(item, i));
   const input = stringify({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: sent, ...(functionConfig ? { functionConfig } : {}) }, { version: '1.1', lineWidth: 0 });
   const command = spec.command.includes('/') && !path.isAbsolute(spec.command) ? path.resolve(spec.baseDir || '.', spec.command) : spec.command;
+  // Loaded here, not at start-up: most runs have no exec plugin, and execa is a large module graph.
+  const { execa } = await import('execa');
   const run = await execa(command, spec.args, {
     input,
     env: spec.env,

@@ -6,6 +6,8 @@ import { Composer, CST, isAlias, isCollection, isMap, isScalar, isSeq, LineCount
 import type { Alias, Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../lib/errors.js';
 import { NOT_PLAIN, plainValueOf } from './plain.js';
+import { skimDocument, splitRegions } from './skim.js';
+import type { Skimmed } from './skim.js';
 
 /** How every stream is read. Duplicate and non-scalar keys are checked separately, in linear time: documentValue. */
 export const PARSE_OPTIONS = {
@@ -36,7 +38,15 @@ export interface SourceDocument {
   doc: Document.Parsed;
   /** Plain value (YAML 1.1 semantics); null for empty and comment-only documents. */
   value: unknown;
+  /**
+   * Set when the document was proved well-formed by a line scan and not composed (the caller's
+   * `skip` said no transform reads it): `doc` is then a placeholder and `value` undefined.
+   */
+  skimmed?: Skimmed;
 }
+
+/** Whether a document the line scan proved well-formed can stay uncomposed (nothing will read it). */
+export type SkipDocument = (skimmed: Skimmed, text: string, start: number, end: number) => boolean;
 
 export interface ParsedStream {
   file: string;
@@ -110,32 +120,46 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
  * tree instead of the whole stream's. Any syntax error stops with an InputError naming file,
  * document and line:col.
  */
-export function readStream(text: string, file: string): Omit<ParsedStream, 'documents'> & { documents(): Generator<SourceDocument> } {
+export function readStream(text: string, file: string, skip?: SkipDocument): Omit<ParsedStream, 'documents'> & { documents(): Generator<SourceDocument> } {
   if (text.length > MAX_DOCUMENT_BYTES) {
     throw new InputError({ file }, `input is ${(text.length / 1048576).toFixed(0)} MiB; the limit is ${MAX_DOCUMENT_BYTES / 1048576} MiB per file`);
   }
+  const { parseText, skipped } = skip ? blankSkipped(text, skip) : { parseText: text, skipped: [] };
   const lineCounter = new LineCounter();
   const lineColOf = (offset: number) => lineCounter.linePos(offset);
   function* documents(): Generator<SourceDocument> {
     const composer = new Composer<ParsedNode, true>({ ...PARSE_OPTIONS });
     const parser = new Parser(lineCounter.addNewLine);
-    let pending: { doc: Document.Parsed; index: number; start: number } | undefined;
+    let pending: { doc: Document.Parsed; index: number; start: number; skim?: SkippedRegion } | undefined;
     let index = 0;
     let start = 0;
-    const finish = (p: NonNullable<typeof pending>, end: number): SourceDocument => ({ index: p.index, start: p.start, end, doc: p.doc, value: valueOf(p.doc, p.index) });
-    for (const doc of composer.compose(parser.parse(text))) {
+    let nextSkip = 0;
+    const finish = (p: NonNullable<typeof pending>, end: number): SourceDocument =>
+      p.skim ? { index: p.index, start: p.start, end, doc: p.doc, value: undefined, skimmed: p.skim.skimmed } : { index: p.index, start: p.start, end, doc: p.doc, value: valueOf(p.doc, p.index) };
+    for (const doc of composer.compose(parser.parse(parseText))) {
       check(doc as Document.Parsed, index);
+      const at = (doc as Document.Parsed).range[0];
       if (pending) {
-        const end = lineBoundaryAfter(text, pending.doc.range[2], (doc as Document.Parsed).range[0]);
+        // A skipped document owns its whole region, up to the next `---` line.
+        const end = pending.skim ? pending.skim.end : lineBoundaryAfter(text, pending.doc.range[2], at);
         yield finish(pending, end);
         start = end;
       }
-      pending = { doc: doc as Document.Parsed, index: index++, start };
+      // A placeholder's `~` stands inside its region (the document's own range starts at its `---`).
+      const inner = ((doc as Document.Parsed).contents as ParsedNode | null)?.range[0] ?? at;
+      while (nextSkip < skipped.length && skipped[nextSkip].end <= inner) nextSkip++;
+      const skim = nextSkip < skipped.length && skipped[nextSkip].start <= inner ? skipped[nextSkip] : undefined;
+      pending = { doc: doc as Document.Parsed, index: index++, start, skim };
     }
     if (pending) yield finish(pending, text.length);
   }
   function check(doc: Document.Parsed, index: number): void {
     const err = doc.errors[0];
+    if (err && skipped.length) {
+      // Where the library notices an error can depend on the text after it: report it exactly as
+      // when every document is composed (an error path, so its cost does not matter).
+      for (const _ of readStream(text, file).documents());
+    }
     if (err) {
       const explained = explainSyntaxError(err.code, err.message, text, err.pos[0]);
       // The library notices an unclosed quote or bracket where the text runs out; the fix is where it opens.
@@ -161,6 +185,37 @@ export function readStream(text: string, file: string): Omit<ParsedStream, 'docu
     return read.value;
   }
   return { file, text, eol: detectEol(text), documents, lineCol: lineColOf };
+}
+
+interface SkippedRegion {
+  start: number;
+  end: number;
+  skimmed: Skimmed;
+}
+
+/**
+ * The text the parser reads: every document the line scan proved well-formed and `skip` lets
+ * stay uncomposed is replaced by a null document (`~` and a comment) of the same length and lines,
+ * so offsets, line numbers and document indexes of everything else stay what they were.
+ */
+function blankSkipped(text: string, skip: SkipDocument): { parseText: string; skipped: SkippedRegion[] } {
+  const skipped: SkippedRegion[] = [];
+  const parts: string[] = [];
+  let last = 0;
+  for (const r of splitRegions(text)) {
+    if (!r.bareMarker || r.end - r.start < 16) continue;
+    const skimmed = skimDocument(text, r.start, r.end);
+    if (!skimmed || !skip(skimmed, text, r.start, r.end)) continue;
+    let lines = 0;
+    for (let i = text.indexOf('\n', r.start); i >= 0 && i < r.end; i = text.indexOf('\n', i + 1)) lines++;
+    // `~ #` and a comment as long as the rest, then the line breaks: the same length and lines.
+    parts.push(text.slice(last, r.start), '~ #', ' '.repeat(r.end - r.start - lines - 3), '\n'.repeat(lines));
+    last = r.end;
+    skipped.push({ start: r.start, end: r.end, skimmed });
+  }
+  if (skipped.length === 0) return { parseText: text, skipped };
+  parts.push(text.slice(last));
+  return { parseText: parts.join(''), skipped };
 }
 
 /**
