@@ -29,6 +29,7 @@ import type { SkipDocument, SourceDocument } from '../yaml/stream.js';
 import { apiVersionMatches } from './resources.js';
 import { ANNOTATION_PREFIX } from './exemptions.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
+import type { Splice } from '../yaml/write.js';
 import { keyOffsetOf, offsetOf } from '../yaml/locate.js';
 
 export { ANNOTATION_PREFIX, SKIP_ANNOTATION } from './exemptions.js';
@@ -230,6 +231,14 @@ interface DocState {
   working?: JsonObject;
   /** Its text has been written once (the leading per-resource links are done). */
   written: boolean;
+  /**
+   * The value the text written once must read back as, while that check is pending: it is made
+   * when the run finishes, by the one parse that also serves a later rewrite (a stream transform
+   * that edits the document after its first write), instead of by a parse of its own.
+   */
+  verifyAs?: JsonObject;
+  /** Where the first write changed the text (offsets in the input slice), to map written offsets back to input lines. */
+  firstSplices?: { start: number; end: number; length: number }[];
   plans: ResourcePlan[];
   /** Edited since `text` was last written. */
   dirty: boolean;
@@ -416,10 +425,11 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): Fi
     runResourceLinks(state, doc, links, positionOf);
     resolveLines(doc, lineOf);
     if (!deepEqual(doc.original, doc.working)) {
-      const written = writeDocument(fs.file, doc.index, input.text, sd.doc, sd.value, doc.working, stream.eol, sd.start, sd.end, lineOf);
+      const written = writeDocument(fs.file, doc.index, input.text, sd.doc, sd.value, doc.working, stream.eol, sd.start, sd.end, lineOf, false);
       doc.text = written.text;
       doc.findings.push(...written.notes);
-      for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, keyOffsetOf(written.readBack, e.path)));
+      doc.verifyAs = doc.working;
+      doc.firstSplices = written.splices.map((x) => ({ start: x.start - sd.start, end: x.end - sd.start, length: x.text.length })).sort((a, b) => a.start - b.start);
     }
     doc.dirty = false;
     doc.written = true;
@@ -932,6 +942,24 @@ function inputPosition(doc: DocState, path: string, locate: typeof offsetOf = of
   return { file: doc.file.file, document: doc.index, ...inputLineCol(doc.file, offset) };
 }
 
+/**
+ * The input line of `path` found in the parse of the text as first written: its key's offset there,
+ * mapped back through the first write's splices. Undefined when the key is in text the first write
+ * inserted (the input has no such line: the caller asks the input itself).
+ */
+function lineThroughWrite(doc: DocState, written: Document.Parsed, path: string): number | undefined {
+  let offset = keyOffsetOf(written, path);
+  let delta = 0;
+  for (const s of doc.firstSplices ?? []) {
+    const at = s.start + delta;
+    if (offset < at) break;
+    if (offset < at + s.length) return undefined;
+    delta += s.length - (s.end - s.start);
+  }
+  offset -= delta;
+  return inputLineCol(doc.file, doc.inputStart + offset).line;
+}
+
 /** The input line a report names for `path`: its key's (see keyOffsetOf). */
 function inputLine(doc: DocState, path: string): number {
   return inputPosition(doc, path, keyOffsetOf).line ?? 0;
@@ -957,7 +985,8 @@ function writeDocument(
   start: number,
   end: number,
   lineOf: (path: string) => number,
-): { text: string; readBack: Document.Parsed; notes: ReportedFinding[] } {
+  verify = true,
+): { text: string; readBack?: Document.Parsed; notes: ReportedFinding[]; splices: Splice[] } {
   const style = detectStyle(src, sourceDoc, eol);
   let splices;
   const notes: ReportedFinding[] = [];
@@ -970,15 +999,19 @@ function writeDocument(
     throw e;
   }
   const next = applySplices(src.slice(start, end), splices, start, `${file} document ${index}`);
-  // Safety net: the written text must read back as exactly the edited value.
-  const check = parseAllDocuments(next, PARSE_OPTIONS);
+  return { text: next, ...(verify ? { readBack: readBack(file, index, next, after) } : {}), notes, splices };
+}
+
+/** Safety net: the written text must read back as exactly the edited value, or nothing is written (exit 3). */
+function readBack(file: string, index: number, text: string, expected: JsonObject): Document.Parsed {
+  const check = parseAllDocuments(text, PARSE_OPTIONS);
   const docs = Array.isArray(check) ? check : [];
-  const ok = docs.length === 1 && docs[0].errors.length === 0 && readsBackAs(docs[0], after);
+  const ok = docs.length === 1 && docs[0].errors.length === 0 && readsBackAs(docs[0], expected);
   if (!ok) {
-    if (process.env.KHARDEN_DEBUG) process.stderr.write(`--- written text ---\n${next}\n--- end ---\n`);
+    if (process.env.KHARDEN_DEBUG) process.stderr.write(`--- written text ---\n${text}\n--- end ---\n`);
     throw new Error(`the edited text of ${file} document ${index} does not read back as the edited value (please report this with the input)`);
   }
-  return { text: next, readBack: docs[0] as Document.Parsed, notes };
+  return docs[0] as Document.Parsed;
 }
 
 function readsBackAs(doc: Document.Parsed, expected: JsonObject): boolean {
@@ -999,16 +1032,25 @@ function finish(state: RunState): RunResult {
     const slices: string[] = [];
     let outputLine = 1;
     for (const doc of fs.docs) {
+      const rewrite = doc.dirty && doc.base !== undefined && !deepEqual(doc.base, doc.working);
+      // The first write's read-back: its parse is also what a later rewrite edits, and where the
+      // input lines of later edits are found (through the first write's splices), so neither the
+      // written text nor the input is parsed a second time.
+      let current: Document.Parsed | undefined;
+      if (doc.verifyAs) {
+        current = readBack(fs.file, doc.index, doc.text, doc.verifyAs);
+        doc.verifyAs = undefined;
+        for (const e of doc.edits) doc.outputLines.set(e, lineIn(doc.text, keyOffsetOf(current, e.path)));
+      } else if (rewrite) current = parseDocument(doc.text, PARSE_OPTIONS) as Document.Parsed;
       if (doc.edits.some((e) => e.line === 0) || doc.findings.some((f) => f.line === undefined)) {
-        resolveLines(doc, (p) => inputLine(doc, p));
+        resolveLines(doc, (p) => (current && lineThroughWrite(doc, current, p)) || inputLine(doc, p));
       }
-      if (doc.dirty && doc.base !== undefined && !deepEqual(doc.base, doc.working)) {
-        // Edited after its first write: parse the written text again and write the rest.
-        const current = parseDocument(doc.text, PARSE_OPTIONS) as Document.Parsed;
-        const written = writeDocument(fs.file, doc.index, doc.text, current, doc.base, doc.working!, fs.eol, 0, doc.text.length, (p) => inputLine(doc, p));
+      if (rewrite) {
+        // Edited after its first write: write the rest into the written text (read back at once).
+        const written = writeDocument(fs.file, doc.index, doc.text, current!, doc.base, doc.working!, fs.eol, 0, doc.text.length, (p) => inputLine(doc, p));
         doc.text = written.text;
         findings.push(...written.notes);
-        for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, keyOffsetOf(written.readBack, e.path)));
+        for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, keyOffsetOf(written.readBack!, e.path)));
       }
       for (const e of doc.edits) {
         const l = doc.outputLines.get(e);
