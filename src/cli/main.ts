@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, InputErrors, TransformError, UsageError } from '../lib/errors.js';
-import { hardenFiles } from '../core/engine.js';
+import { hardenFiles, isHelmReleaseName } from '../core/engine.js';
 import type { FileResult, HardenOptions, RunInput, RunResult } from '../core/engine.js';
 import { decodeInput } from '../yaml/stream.js';
 import { printDocuments } from '../yaml/print.js';
@@ -268,7 +268,7 @@ async function run(args: string[], opts: CliOptions): Promise<number> {
   }
 
   const progress = makeProgress(inputs.length, progressAllowed(process.stderr, process.env, opts) && inputs.length > 1);
-  if (opts.release !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.release)) throw new UsageError(`--release ${JSON.stringify(opts.release)}: a Helm release name is lowercase letters, digits and "-", starting and ending with a letter or digit`);
+  if (opts.release !== undefined && !isHelmReleaseName(opts.release)) throw new UsageError(`--release ${JSON.stringify(opts.release)}: a Helm release name is at most 53 lowercase letters, digits and "-", starting and ending with a letter or digit`);
   const hardenOptions: HardenOptions = { ...hardenOptionsOf(profile, cliRules), helmRelease: opts.release ?? { detect: true }, onInputDone: (f) => progress.tick(f) };
   const refused: InputError[] = [];
   const runInputs: RunInput[] = [];

@@ -877,10 +877,11 @@ function detectHelmRelease(state: RunState): { name: string; from: string } | nu
   const values = new Set<string>();
   for (const f of state.files) for (const m of f.input.matchAll(INSTANCE_LABEL)) values.add(m[1]);
   const [only] = values;
-  return values.size === 1 && isDnsLabel(only) ? { name: only, from: 'the app.kubernetes.io/instance label of the Helm-rendered input' } : null;
+  return values.size === 1 && isHelmReleaseName(only) ? { name: only, from: 'the app.kubernetes.io/instance label of the Helm-rendered input' } : null;
 }
 
-const isDnsLabel = (s: string) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 53;
+/** A name Helm accepts for a release: a DNS-1123 label of at most 53 characters. */
+export const isHelmReleaseName = (s: string) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 53;
 
 /**
  * `kharden-…` names of generated objects other than Namespaces get the release suffix, kept a
