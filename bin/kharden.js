@@ -13,8 +13,8 @@ const mtime = (p) => {
   }
 };
 const bundled = mtime('bundle/main.js');
-// The bundle is opt-in (KHARDEN_BUNDLE=1) until its exec-plugin chunk (execa) works bundled.
-const useBundle = process.env.KHARDEN_BUNDLE === '1' && bundled >= 0 && bundled >= mtime('src/cli/main.js');
+// KHARDEN_BUNDLE=0 runs dist/src, for a stack trace that names the source files.
+const useBundle = process.env.KHARDEN_BUNDLE !== '0' && bundled >= 0 && bundled >= mtime('src/cli/main.js');
 const { main } = await import(useBundle ? '../dist/bundle/main.js' : '../dist/src/cli/main.js');
 
 main(process.argv.slice(2)).then(

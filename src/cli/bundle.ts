@@ -38,12 +38,20 @@ export async function bundle(root = packageRoot()): Promise<boolean> {
         // load time and uses it only for executable subcommands, which kharden has none of.
         name: 'builtins-by-require',
         setup(b) {
-          b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (isBuiltin(args.path) ? { path: args.path, namespace: 'builtin', pluginData: /node_modules[\\/]commander[\\/]/.test(args.importer) } : undefined));
+          // esbuild keeps one module per (namespace, path), so the lazy child_process commander gets
+          // lives in its own namespace: shared with execa, its proxy (no own keys) left execa's
+          // named imports undefined.
+          b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+            if (!isBuiltin(args.path)) return undefined;
+            const lazy = /child_process$/.test(args.path) && /node_modules[\\/]commander[\\/]/.test(args.importer);
+            return { path: args.path, namespace: lazy ? 'builtin-lazy' : 'builtin' };
+          });
           b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-            contents:
-              args.pluginData && /child_process$/.test(args.path)
-                ? `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= __khardenBuiltin(${JSON.stringify(args.path)}))[k] });`
-                : `module.exports = __khardenBuiltin(${JSON.stringify(args.path)});`,
+            contents: `module.exports = __khardenBuiltin(${JSON.stringify(args.path)});`,
+            loader: 'js',
+          }));
+          b.onLoad({ filter: /.*/, namespace: 'builtin-lazy' }, (args) => ({
+            contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= __khardenBuiltin(${JSON.stringify(args.path)}))[k] });`,
             loader: 'js',
           }));
         },

@@ -186,6 +186,7 @@ function reportError(e: unknown): number {
   }
   if (e instanceof TransformError) {
     process.stderr.write(`kharden: internal error: ${e.message}; nothing was written\n`);
+    if (process.env.KHARDEN_DEBUG && e.cause instanceof Error) process.stderr.write(`${e.cause.stack}\n`);
     return EXIT.internal;
   }
   const message = e instanceof Error ? e.message : String(e);
