@@ -9,7 +9,7 @@
  * per-resource transforms is done (their syntax trees are then dropped); a document a later
  * transform edits is parsed again from its written text and written once more.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type { Json, JsonObject } from '../lib/json.js';
@@ -31,6 +31,9 @@ import { ANNOTATION_PREFIX } from './exemptions.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
 import type { Splice } from '../yaml/write.js';
 import { keyOffsetOf, offsetOf } from '../yaml/locate.js';
+
+// node:crypto only for a long release name: most runs never load it (start-up).
+const lazyRequire = createRequire(import.meta.url);
 
 export { ANNOTATION_PREFIX, SKIP_ANNOTATION } from './exemptions.js';
 
@@ -892,7 +895,7 @@ function withReleaseName(value: JsonObject, release: string | undefined): JsonOb
   if (!release || value.kind === 'Namespace' || typeof meta?.name !== 'string' || !meta.name.startsWith('kharden-')) return value;
   let name = `${meta.name}-${release}`;
   if (name.length > 63) {
-    const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+    const hash = (lazyRequire('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(name).digest('hex').slice(0, 8);
     name = `${name.slice(0, 63 - 9).replace(/-+$/, '')}-${hash}`;
   }
   meta.name = name;

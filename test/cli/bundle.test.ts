@@ -60,8 +60,15 @@ async function cli(args: string[], bundle: '0' | '1'): Promise<{ code: number; s
 
 describe('bundled CLI', () => {
   test('the build made a bundle no older than dist/src, so the bin runs it', () => {
-    const bundled = fs.statSync(path.join(ROOT, 'dist/bundle/main.js')).mtimeMs;
+    const bundled = fs.statSync(path.join(ROOT, 'dist/bundle/main.cjs')).mtimeMs;
     expect(bundled).toBeGreaterThanOrEqual(fs.statSync(path.join(ROOT, 'dist/src/cli/main.js')).mtimeMs);
+  });
+
+  test('the code cache written by the build is accepted by this Node', async () => {
+    const probe = `const fs = require('node:fs'); const vm = require('node:vm'); const f = ${JSON.stringify(path.join(ROOT, 'dist/bundle/main.cjs'))};
+      const s = new vm.Script(require('node:module').wrap(fs.readFileSync(f, 'utf8')), { filename: f, cachedData: fs.readFileSync(f + '.cache') });
+      process.stdout.write(String(s.cachedDataRejected));`;
+    expect((await run(process.execPath, ['-e', probe], { timeout: 60_000 })).stdout).toBe('false');
   });
 
   test('the bin loads the bundle by default and dist/src with KHARDEN_BUNDLE=0 (stack of an internal error)', async () => {
