@@ -41,6 +41,14 @@ export const CLUSTER_SCOPED = new Set([
   'prioritylevelconfigurations',
 ]);
 
+/**
+ * The only CRDs read are cluster-scoped ones (their resources are cluster-wide in a ClusterRole):
+ * `scope: Cluster` however it is written (plain, quoted, JSON), or a `scope` whose value is an
+ * alias, anchor or tag this filter cannot judge. Most CRDs are large schemas that only mention
+ * "Cluster" in descriptions; they are no longer composed.
+ */
+export const CLUSTER_SCOPE_MENTION = /\bscope["']?\s*:\s*(?:#[^\n]*\n\s*)*(?:["']?Cluster\b|[*&!])/;
+
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 const READ_VERBS = ['get', 'list', 'watch'];
 const ESCALATION_VERBS = ['escalate', 'bind', 'impersonate'];
@@ -139,7 +147,7 @@ export default defineTransform<{}, 'stream'>({
   docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/',
   scope: 'stream',
   // Roles and bindings, and a CRD only to learn that its resource is cluster-scoped.
-  reads: [{ group: 'rbac.authorization.k8s.io', kinds: ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] }, { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: 'Cluster' }],
+  reads: [{ group: 'rbac.authorization.k8s.io', kinds: ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] }, { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: CLUSTER_SCOPE_MENTION }],
   example: 'escalation',
   options: {},
   messages: {

@@ -283,7 +283,7 @@ interface RunState {
  * on every resource) or are a List. Undefined when some link reads everything.
  */
 export function skipUnread(chain: readonly ChainLink[], locations: readonly PodTemplateLocation[]): SkipDocument | undefined {
-  const reads: { group: string; kinds: readonly string[]; mentions?: string }[] = [];
+  const reads: { group: string; kinds: readonly string[]; mentions?: string | RegExp }[] = [];
   for (const link of chain) {
     const t = link.transform;
     if (t.scope === 'podTemplate' || t.scope === 'container') continue;
@@ -295,7 +295,7 @@ export function skipUnread(chain: readonly ChainLink[], locations: readonly PodT
     if (locations.some((l) => l.kinds.includes(kind) && apiVersionMatches(l.apiVersion, apiVersion))) return false;
     const group = groupOf(apiVersion);
     for (const r of reads) {
-      if ((r.group === '*' || r.group === group) && r.kinds.includes(kind) && (r.mentions === undefined || includesBetween(text, r.mentions, start, end))) return false;
+      if ((r.group === '*' || r.group === group) && r.kinds.includes(kind) && (r.mentions === undefined || mentionedBetween(text, r.mentions, start, end))) return false;
     }
     return true;
   };
@@ -310,6 +310,10 @@ export function skipUnread(chain: readonly ChainLink[], locations: readonly PodT
 
 function includesBetween(text: string, needle: string, start: number, end: number): boolean {
   return text.slice(start, end).includes(needle);
+}
+
+function mentionedBetween(text: string, mention: string | RegExp, start: number, end: number): boolean {
+  return typeof mention === 'string' ? includesBetween(text, mention, start, end) : mention.test(text.slice(start, end));
 }
 
 /** Splits the chain into runs of per-resource links and single stream links, in order. */

@@ -229,10 +229,12 @@ export interface Transform<O = any, S extends Scope = Scope> {
 /**
  * Resources a transform reads: `workloads` (every kind with a pod template, the profile's own
  * locations included), or kinds of an API group (`''` is the core group, `*` any group).
- * `mentions`: only documents whose text contains this string (a field the transform looks at,
- * e.g. `conversion` for a CRD's conversion webhook), as a cheap filter.
+ * `mentions`: only documents whose text contains this string, or matches this pattern (a field
+ * the transform looks at, e.g. `conversion` for a CRD's conversion webhook), as a cheap filter. It
+ * must match every way YAML can write what the transform looks for (quotes, flow style, an alias
+ * or tag in place of the value): a document it wrongly rules out is never shown to the transform.
  */
-export type KindRead = 'workloads' | { group: string; kinds: readonly string[]; mentions?: string };
+export type KindRead = 'workloads' | { group: string; kinds: readonly string[]; mentions?: string | RegExp };
 
 /** Declares a transform with its scope and options typed. */
 export function defineTransform<O, S extends Scope>(t: Transform<O, S>): Transform<O, S> {

@@ -125,11 +125,12 @@ export function readStream(text: string, file: string, skip?: SkipDocument): Omi
     throw new InputError({ file }, `input is ${(text.length / 1048576).toFixed(0)} MiB; the limit is ${MAX_DOCUMENT_BYTES / 1048576} MiB per file`);
   }
   const { parseText, skipped } = skip ? blankSkipped(text, skip) : { parseText: text, skipped: [] };
-  const lineCounter = new LineCounter();
+  // Lines are counted in the input, not by the parser: the parser reads skipped documents as one line.
+  const lineCounter = lineCounterOf(text);
   const lineColOf = (offset: number) => lineCounter.linePos(offset);
   function* documents(): Generator<SourceDocument> {
     const composer = new Composer<ParsedNode, true>({ ...PARSE_OPTIONS });
-    const parser = new Parser(lineCounter.addNewLine);
+    const parser = new Parser();
     let pending: { doc: Document.Parsed; index: number; start: number; skim?: SkippedRegion } | undefined;
     let index = 0;
     let start = 0;
@@ -194,9 +195,21 @@ interface SkippedRegion {
 }
 
 /**
+ * Where each line of `text` starts, as the library's LineCounter would have been told by a parser
+ * reading `text` (lines start at 0 and after every line feed, inside scalars too).
+ */
+export function lineCounterOf(text: string): LineCounter {
+  const counter = new LineCounter();
+  counter.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
+  return counter;
+}
+
+/**
  * The text the parser reads: every document the line scan proved well-formed and `skip` lets
- * stay uncomposed is replaced by a null document (`~` and a comment) of the same length and lines,
- * so offsets, line numbers and document indexes of everything else stay what they were.
+ * stay uncomposed is replaced by a null document (`~` and a comment) of the same length, so
+ * offsets and document indexes of everything else stay what they were (lines are counted in the
+ * input itself).
  */
 function blankSkipped(text: string, skip: SkipDocument): { parseText: string; skipped: SkippedRegion[] } {
   const skipped: SkippedRegion[] = [];
@@ -206,10 +219,9 @@ function blankSkipped(text: string, skip: SkipDocument): { parseText: string; sk
     if (!r.bareMarker || r.end - r.start < 16) continue;
     const skimmed = skimDocument(text, r.start, r.end);
     if (!skimmed || !skip(skimmed, text, r.start, r.end)) continue;
-    let lines = 0;
-    for (let i = text.indexOf('\n', r.start); i >= 0 && i < r.end; i = text.indexOf('\n', i + 1)) lines++;
-    // `~ #` and a comment as long as the rest, then the line breaks: the same length and lines.
-    parts.push(text.slice(last, r.start), '~ #', ' '.repeat(r.end - r.start - lines - 3), '\n'.repeat(lines));
+    // `~ #` and a comment as long as the rest, on one line: the same length (a line break each
+    // would cost the parser a token per line of a large CRD).
+    parts.push(text.slice(last, r.start), '~ #', ' '.repeat(r.end - r.start - 4), '\n');
     last = r.end;
     skipped.push({ start: r.start, end: r.end, skimmed });
   }

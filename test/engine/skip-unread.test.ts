@@ -97,6 +97,25 @@ describe('documents no link reads', () => {
     expect(skippedIndexes(CRD(false), restricted)).toEqual([0]);
   });
 
+  test('a CRD is read only when it is cluster-scoped, however the scope is written; one that only mentions "Cluster" is not', () => {
+    const crd = (scope: string, description = '') =>
+      `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.example.com\nspec:\n  group: example.com\n  names: {kind: Gadget, plural: gadgets}\n${scope}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        description: ${JSON.stringify(description || 'A gadget.')}\n`;
+    const role = `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: gadgets}\nrules:\n- apiGroups: [example.com]\n  resources: [gadgets]\n  verbs: [get]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: gadgets}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: gadgets}\nsubjects: [{kind: ServiceAccount, name: op, namespace: ops}]\n`;
+    const couldBeRoleIn = (r: ReturnType<typeof hardenText>) => [...r.findings, ...r.runFindings].filter((f) => f.code === 'clusterRoleCouldBeRole').length;
+    const couldBeRole = (text: string) => couldBeRoleIn(run(text, restricted) as ReturnType<typeof hardenText>);
+    for (const scope of ['  scope: Cluster', '  scope: "Cluster"', "  scope: 'Cluster'", '  "scope": "Cluster"', '  scope: # cluster-wide\n    Cluster', '  scope: &s Cluster', '  scope: !!str Cluster']) {
+      const text = `${crd(scope)}---\n${role}`;
+      expect(skippedIndexes(text, restricted), scope).toEqual([]);
+      // Gadgets are cluster-wide, so the ClusterRole could not be a Role.
+      expect(couldBeRole(text), scope).toBe(0);
+    }
+    const namespaced = `${crd('  scope: Namespaced', 'Cluster-wide defaults live in a ClusterGadgetPolicy; scope: see docs.')}---\n${role}`;
+    expect(skippedIndexes(namespaced, restricted)).toEqual([0]);
+    expect(couldBeRole(namespaced)).toBe(1);
+    // Skipping it changed nothing: composing every document gives the same verdict.
+    expect(couldBeRoleIn(run(namespaced, composeAll) as ReturnType<typeof hardenText>)).toBe(1);
+  });
+
   test('kinds some link reads, Lists of them, and documents with kharden.dev/ annotations are composed', () => {
     const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n';
     const list = 'apiVersion: v1\nkind: ConfigMapList\nitems: []\n';
