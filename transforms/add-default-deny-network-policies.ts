@@ -3,7 +3,7 @@ import { defineTransform } from '../src/core/types.js';
 import { boolean, list, record, string } from '../src/core/options.js';
 import { globMatch } from '../src/core/exemptions.js';
 import { deepEqual } from '../src/lib/json.js';
-import { isPlainObject, obj, valueAt } from './util.js';
+import { CRD_SCHEMAS, isPlainObject, obj, valueAt } from './util.js';
 
 const ID = 'add-default-deny-network-policies';
 const POLICY_API = 'networking.k8s.io/v1';
@@ -253,7 +253,7 @@ export default defineTransform<NetworkPolicyOptions, 'stream'>({
     { group: 'gateway.networking.k8s.io', kinds: ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] },
     { group: 'admissionregistration.k8s.io', kinds: ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] },
     { group: 'apiregistration.k8s.io', kinds: ['APIService'] },
-    { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: 'clientConfig' },
+    { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: 'clientConfig', ignores: CRD_SCHEMAS },
     { group: 'rbac.authorization.k8s.io', kinds: ['RoleBinding', 'ClusterRoleBinding'] },
   ],
   options: {

@@ -1,6 +1,6 @@
 import type { Json, JsonObject, Severity, StreamResource } from '../src/core/types.js';
 import { defineTransform } from '../src/core/types.js';
-import { obj } from './util.js';
+import { CRD_SCHEMAS, obj } from './util.js';
 
 const ID = 'review-rbac';
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -147,7 +147,7 @@ export default defineTransform<{}, 'stream'>({
   docs: 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/',
   scope: 'stream',
   // Roles and bindings, and a CRD only to learn that its resource is cluster-scoped.
-  reads: [{ group: 'rbac.authorization.k8s.io', kinds: ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] }, { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: CLUSTER_SCOPE_MENTION }],
+  reads: [{ group: 'rbac.authorization.k8s.io', kinds: ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] }, { group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], mentions: CLUSTER_SCOPE_MENTION, ignores: CRD_SCHEMAS }],
   example: 'escalation',
   options: {},
   messages: {

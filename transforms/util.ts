@@ -18,3 +18,6 @@ export function obj(v: unknown): JsonObject {
 export function capabilityName(c: unknown): string {
   return String(c).trim().toUpperCase().replace(/^CAP_/, '');
 }
+
+/** A CRD's schemas (v1 and v1beta1): most of its bytes, and nothing a transform reads (KindRead.ignores). */
+export const CRD_SCHEMAS = ['/spec/versions', '/spec/validation'] as const;

@@ -16,7 +16,7 @@ import type { Json, JsonObject } from '../lib/json.js';
 import { cloneJson, deepEqual, describeType, isPlainObject } from '../lib/json.js';
 import { InputError, InputErrors, TransformError, UsageError } from '../lib/errors.js';
 import type { SourcePosition } from '../lib/errors.js';
-import type { Edit, Finding, FindingInput, MessageSpec, PodFacts, ResourceRef, Scope, StreamResource, Target, Transform } from './types.js';
+import type { Edit, Finding, FindingInput, KindRead, MessageSpec, PodFacts, ResourceRef, Scope, StreamResource, Target, Transform } from './types.js';
 import { applyPatchOperation, PatchError } from './patch.js';
 import { InvalidShapeError } from './ensure.js';
 import { TargetEdits } from './context.js';
@@ -25,7 +25,7 @@ import type { PodTemplateLocation, ResourceEntry } from './resources.js';
 import { decideExemptions, describeExemption, exemptionFor, SKIP_ANNOTATION } from './exemptions.js';
 import type { ExcludeRule, ExemptionSource, Exemptions, NodeAgent } from './exemptions.js';
 import { documentValue, lineCol, PARSE_OPTIONS, readStream } from '../yaml/stream.js';
-import type { SkipDocument, SourceDocument } from '../yaml/stream.js';
+import type { Prune, SkipDocument, SourceDocument } from '../yaml/stream.js';
 import { apiVersionMatches } from './resources.js';
 import { ANNOTATION_PREFIX } from './exemptions.js';
 import { applySplices, detectStyle, diffToSplices, UnsupportedEditError } from '../yaml/write.js';
@@ -240,6 +240,8 @@ interface DocState {
    * that edits the document after its first write), instead of by a parse of its own.
    */
   verifyAs?: JsonObject;
+  /** Composed without these values (SourceDocument.pruned): it must not be edited. */
+  pruned?: readonly Prune[];
   /** Where the first write changed the text (offsets in the input slice), to map written offsets back to input lines. */
   firstSplices?: { start: number; end: number; length: number }[];
   plans: ResourcePlan[];
@@ -283,7 +285,7 @@ interface RunState {
  * on every resource) or are a List. Undefined when some link reads everything.
  */
 export function skipUnread(chain: readonly ChainLink[], locations: readonly PodTemplateLocation[]): SkipDocument | undefined {
-  const reads: { group: string; kinds: readonly string[]; mentions?: string | RegExp }[] = [];
+  const reads: Exclude<KindRead, 'workloads'>[] = [];
   for (const link of chain) {
     const t = link.transform;
     if (t.scope === 'podTemplate' || t.scope === 'container') continue;
@@ -291,20 +293,26 @@ export function skipUnread(chain: readonly ChainLink[], locations: readonly PodT
     for (const r of t.reads) if (r !== 'workloads') reads.push(r);
   }
   const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
-  const unread = (apiVersion: string, kind: string, text: string, start: number, end: number): boolean => {
+  /** true: nothing reads it; false: read whole; else the values every read of it ignores. */
+  const decide = (apiVersion: string, kind: string, text: string, start: number, end: number): boolean | readonly Prune[] => {
     if (locations.some((l) => l.kinds.includes(kind) && apiVersionMatches(l.apiVersion, apiVersion))) return false;
     const group = groupOf(apiVersion);
+    let ignored: string[] | undefined;
     for (const r of reads) {
-      if ((r.group === '*' || r.group === group) && r.kinds.includes(kind) && (r.mentions === undefined || mentionedBetween(text, r.mentions, start, end))) return false;
+      if ((r.group === '*' || r.group === group) && r.kinds.includes(kind) && (r.mentions === undefined || mentionedBetween(text, r.mentions, start, end))) {
+        if (!r.ignores?.length) return false;
+        ignored = ignored ? ignored.filter((p) => (r.ignores as readonly string[]).includes(p)) : [...r.ignores];
+        if (!ignored.length) return false;
+      }
     }
-    return true;
+    return ignored ? ignored.map((p) => p.slice(1).split('/') as unknown as Prune) : true;
   };
   return (s, text, start, end) => {
     if (includesBetween(text, ANNOTATION_PREFIX, start, end)) return false;
-    if (!s.kind.endsWith('List')) return unread(s.apiVersion, s.kind, text, start, end);
+    if (!s.kind.endsWith('List')) return decide(s.apiVersion, s.kind, text, start, end);
     // A List is its items: each must be a plain object of a kind nothing reads (none is a List).
     if (!s.items?.length) return false;
-    return s.items.every((i) => i.apiVersion !== undefined && i.kind !== undefined && !i.kind.endsWith('List') && unread(i.apiVersion, i.kind, text, start, end));
+    return s.items.every((i) => i.apiVersion !== undefined && i.kind !== undefined && !i.kind.endsWith('List') && decide(i.apiVersion, i.kind, text, start, end) === true);
   };
 }
 
@@ -423,6 +431,7 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): Fi
       findings: [],
       outputLines: new Map(),
     };
+    if (sd.pruned) doc.pruned = sd.pruned;
     fs.docs.push(doc);
     // Reports point at the key a person looks for; errors about a value's type point at the value.
     const lineOf = (path: string) => stream.lineCol(keyOffsetOf(sd.doc, path)).line;
@@ -432,6 +441,7 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): Fi
     runResourceLinks(state, doc, links, positionOf);
     resolveLines(doc, lineOf);
     if (!deepEqual(doc.original, doc.working)) {
+      refusePruned(doc);
       const written = writeDocument(fs.file, doc.index, input.text, sd.doc, sd.value, doc.working, stream.eol, sd.start, sd.end, lineOf, false);
       doc.text = written.text;
       doc.findings.push(...written.notes);
@@ -1010,6 +1020,13 @@ function writeDocument(
   return { text: next, ...(verify ? { readBack: readBack(file, index, next, after) } : {}), notes, splices };
 }
 
+/** A transform that declares it ignores a value (KindRead.ignores) edited a document composed without it: a bug, never a write. */
+function refusePruned(doc: DocState): void {
+  if (!doc.pruned) return;
+  const transforms = [...new Set(doc.edits.map((e) => e.transform))].join(', ') || 'a transform';
+  throw new Error(`${transforms} edited ${doc.file.file} document ${doc.index}, which was read without ${doc.pruned.map((p) => `/${p.join('/')}`).join(', ')} because every transform reading it declares it ignores that (please report this)`);
+}
+
 /** Safety net: the written text must read back as exactly the edited value, or nothing is written (exit 3). */
 function readBack(file: string, index: number, text: string, expected: JsonObject): Document.Parsed {
   const check = parseAllDocuments(text, PARSE_OPTIONS);
@@ -1054,7 +1071,8 @@ function finish(state: RunState): RunResult {
         resolveLines(doc, (p) => (current && lineThroughWrite(doc, current, p)) || inputLine(doc, p));
       }
       if (rewrite) {
-        // Edited after its first write: write the rest into the written text (read back at once).
+        refusePruned(doc);
+  // Edited after its first write: write the rest into the written text (read back at once).
         const written = writeDocument(fs.file, doc.index, doc.text, current!, doc.base, doc.working!, fs.eol, 0, doc.text.length, (p) => inputLine(doc, p));
         doc.text = written.text;
         findings.push(...written.notes);

@@ -234,7 +234,19 @@ export interface Transform<O = any, S extends Scope = Scope> {
  * must match every way YAML can write what the transform looks for (quotes, flow style, an alias
  * or tag in place of the value): a document it wrongly rules out is never shown to the transform.
  */
-export type KindRead = 'workloads' | { group: string; kinds: readonly string[]; mentions?: string | RegExp };
+export type KindRead =
+  | 'workloads'
+  | {
+      group: string;
+      kinds: readonly string[];
+      mentions?: string | RegExp;
+      /**
+       * Values of these kinds the transform never looks at, as `/<root key>/<child key>` (a CRD's
+       * `/spec/versions`): when every transform that reads a document ignores one, the document is
+       * composed without it (it is then never edited).
+       */
+      ignores?: readonly `/${string}/${string}`[];
+    };
 
 /** Declares a transform with its scope and options typed. */
 export function defineTransform<O, S extends Scope>(t: Transform<O, S>): Transform<O, S> {

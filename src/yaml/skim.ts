@@ -328,8 +328,10 @@ function keyOf(s: string): { name: string; length: number } | undefined {
 
 /** A plain scalar's text (or a continuation line) the subset accepts: no `: `, no comment, no trailing `:`. */
 function plainSafe(s: string, continuation: boolean): boolean {
-  // A continuation line may start with a quote or backquote (it is inside the scalar); other indicators stay out.
-  if (continuation && ((INDICATOR.has(s[0]) && s[0] !== '"' && s[0] !== "'" && s[0] !== '`') || s.startsWith('---') || s.startsWith('...'))) return false;
+  // A continuation line may start with a quote or backquote (it is inside the scalar), or with `-`
+  // not followed by a space (`--dry-run` in a description); other indicators stay out.
+  const dashWord = s[0] === '-' && s.length > 1 && s[1] !== ' ';
+  if (continuation && ((INDICATOR.has(s[0]) && s[0] !== '"' && s[0] !== "'" && s[0] !== '`' && !dashWord) || s.startsWith('---') || s.startsWith('...'))) return false;
   if (s.includes(': ') || s.includes(' #')) return false;
   const t = s.trimEnd();
   return t !== '' && !t.endsWith(':');
@@ -471,4 +473,44 @@ export function splitRegions(text: string): { start: number; end: number; bareMa
   }
   out.push({ start, end: text.length, bareMarker: bare });
   return out;
+}
+
+/**
+ * Where the value of `/<root>/<child>` lies in a document skimDocument accepted (block maps, whole
+ * lines): from just after the child's `key:` to the end of the last line of its value, as [from,
+ * to). The engine composes such a document with that value blanked out, when no transform reads
+ * it (a CRD's schemas). Undefined when the key is not there in the plain `key:` form at the first
+ * child indent of a root key written plainly.
+ */
+export function childValueRange(text: string, start: number, end: number, root: string, child: string): [number, number] | undefined {
+  let lineStart = start;
+  let inRoot = false;
+  let childIndent = -1;
+  let from = -1;
+  const indentAt = (i: number) => {
+    let n = 0;
+    while (text.charCodeAt(i + n) === 32) n++;
+    return n;
+  };
+  while (lineStart < end) {
+    const nl = text.indexOf('\n', lineStart);
+    const lineEnd = nl < 0 || nl >= end ? end : nl + 1;
+    const indent = indentAt(lineStart);
+    const first = text[lineStart + indent];
+    const blank = first === '\n' || first === '\r' || first === '#' || lineStart + indent >= lineEnd;
+    // A `- ` item at the key's own indent still belongs to the key's value (a sequence written flush).
+    const item = first === '-' && /[ \r\n]/.test(text[lineStart + indent + 1] ?? '\n');
+    if (!blank) {
+      if (from >= 0 && (indent < childIndent || (indent === childIndent && !item))) return [from, lineStart];
+      if (indent === 0) {
+        if (inRoot) return undefined;
+        inRoot = text.startsWith(`${root}:`, lineStart);
+      } else if (inRoot) {
+        if (childIndent < 0) childIndent = indent;
+        if (indent === childIndent && from < 0 && text.startsWith(`${child}:`, lineStart + indent)) from = lineStart + indent + child.length + 1;
+      }
+    }
+    lineStart = lineEnd;
+  }
+  return from >= 0 ? [from, end] : undefined;
 }

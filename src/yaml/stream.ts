@@ -6,7 +6,7 @@ import { Composer, CST, isAlias, isCollection, isMap, isScalar, isSeq, LineCount
 import type { Alias, Document, ParsedNode, Scalar } from 'yaml';
 import { InputError } from '../lib/errors.js';
 import { NOT_PLAIN, plainValueOf } from './plain.js';
-import { skimDocument, splitRegions } from './skim.js';
+import { childValueRange, skimDocument, splitRegions } from './skim.js';
 import type { Skimmed } from './skim.js';
 
 /** How every stream is read. Duplicate and non-scalar keys are checked separately, in linear time: documentValue. */
@@ -43,10 +43,22 @@ export interface SourceDocument {
    * `skip` said no transform reads it): `doc` is then a placeholder and `value` undefined.
    */
   skimmed?: Skimmed;
+  /**
+   * Set when the document was composed with some values blanked out (the caller's `skip` named
+   * them: no transform reads them, e.g. a CRD's schemas): `value` has null in their place, so the
+   * document must never be edited (its text is copied as it is).
+   */
+  pruned?: readonly Prune[];
 }
 
-/** Whether a document the line scan proved well-formed can stay uncomposed (nothing will read it). */
-export type SkipDocument = (skimmed: Skimmed, text: string, start: number, end: number) => boolean;
+/** The value of a root key's child, as [root key, child key] (see childValueRange). */
+export type Prune = readonly [string, string];
+
+/**
+ * Whether a document the line scan proved well-formed can stay uncomposed (true: nothing will read
+ * it), must be composed (false), or can be composed without the values of these keys.
+ */
+export type SkipDocument = (skimmed: Skimmed, text: string, start: number, end: number) => boolean | readonly Prune[];
 
 export interface ParsedStream {
   file: string;
@@ -136,13 +148,15 @@ export function readStream(text: string, file: string, skip?: SkipDocument): Omi
     let start = 0;
     let nextSkip = 0;
     const finish = (p: NonNullable<typeof pending>, end: number): SourceDocument =>
-      p.skim ? { index: p.index, start: p.start, end, doc: p.doc, value: undefined, skimmed: p.skim.skimmed } : { index: p.index, start: p.start, end, doc: p.doc, value: valueOf(p.doc, p.index) };
+      p.skim && !p.skim.pruned
+        ? { index: p.index, start: p.start, end, doc: p.doc, value: undefined, skimmed: p.skim.skimmed }
+        : { index: p.index, start: p.start, end, doc: p.doc, value: valueOf(p.doc, p.index), ...(p.skim?.pruned ? { pruned: p.skim.pruned } : {}) };
     for (const doc of composer.compose(parser.parse(parseText))) {
       check(doc as Document.Parsed, index);
       const at = (doc as Document.Parsed).range[0];
       if (pending) {
         // A skipped document owns its whole region, up to the next `---` line.
-        const end = pending.skim ? pending.skim.end : lineBoundaryAfter(text, pending.doc.range[2], at);
+        const end = pending.skim && !pending.skim.pruned ? pending.skim.end : lineBoundaryAfter(text, pending.doc.range[2], at);
         yield finish(pending, end);
         start = end;
       }
@@ -192,6 +206,8 @@ interface SkippedRegion {
   start: number;
   end: number;
   skimmed: Skimmed;
+  /** Composed, with these values blanked: not skipped. */
+  pruned?: readonly Prune[];
 }
 
 /**
@@ -218,12 +234,29 @@ function blankSkipped(text: string, skip: SkipDocument): { parseText: string; sk
   for (const r of splitRegions(text)) {
     if (!r.bareMarker || r.end - r.start < 16) continue;
     const skimmed = skimDocument(text, r.start, r.end);
-    if (!skimmed || !skip(skimmed, text, r.start, r.end)) continue;
-    // `~ #` and a comment as long as the rest, on one line: the same length (a line break each
-    // would cost the parser a token per line of a large CRD).
-    parts.push(text.slice(last, r.start), '~ #', ' '.repeat(r.end - r.start - 4), '\n');
-    last = r.end;
-    skipped.push({ start: r.start, end: r.end, skimmed });
+    const decision = skimmed ? skip(skimmed, text, r.start, r.end) : false;
+    if (!skimmed || decision === false) continue;
+    if (decision === true) {
+      // `~ #` and a comment as long as the rest, on one line: the same length (a line break each
+      // would cost the parser a token per line of a large CRD).
+      parts.push(text.slice(last, r.start), '~ #', ' '.repeat(r.end - r.start - 4), '\n');
+      last = r.end;
+      skipped.push({ start: r.start, end: r.end, skimmed });
+      continue;
+    }
+    // A value nothing reads becomes ` ~ #` and a comment as long as it, on one line.
+    const ranges: [number, number][] = [];
+    const pruned: Prune[] = [];
+    for (const prune of decision) {
+      const range = childValueRange(text, r.start, r.end, prune[0], prune[1]);
+      if (range && range[1] - range[0] >= 5) (ranges.push(range), pruned.push(prune));
+    }
+    if (!ranges.length) continue;
+    for (const [from, to] of ranges.sort((a, b) => a[0] - b[0])) {
+      parts.push(text.slice(last, from), ' ~ #', ' '.repeat(to - from - 5), '\n');
+      last = to;
+    }
+    skipped.push({ start: r.start, end: r.end, skimmed, pruned });
   }
   if (skipped.length === 0) return { parseText: text, skipped };
   parts.push(text.slice(last));

@@ -116,6 +116,37 @@ describe('documents no link reads', () => {
     expect(couldBeRoleIn(run(namespaced, composeAll) as ReturnType<typeof hardenText>)).toBe(1);
   });
 
+  test("a CRD that is read is composed without its schemas (every reader ignores them), with the same result as composing all of it", () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.example.com\nspec:\n  group: example.com\n  names: {kind: Gadget, plural: gadgets}\n  scope: Cluster\n  versions:\n  - name: v1\n    served: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        description: "Cluster-wide gadgets."\n  conversion:\n    strategy: Webhook\n    webhook:\n      clientConfig:\n        service: {name: gadget-webhook, namespace: shop}\n`;
+    const text = [crd, POD].join('---\n');
+    const skip = skipUnread(restricted.chain, restricted.podTemplateLocations);
+    const docs = [...readStream(text, 'in.yaml', skip).documents()];
+    expect(docs[0].pruned).toEqual([['spec', 'versions']]);
+    expect((docs[0].value as any).spec).toEqual({ group: 'example.com', names: { kind: 'Gadget', plural: 'gadgets' }, scope: 'Cluster', versions: null, conversion: { strategy: 'Webhook', webhook: { clientConfig: { service: { name: 'gadget-webhook', namespace: 'shop' } } } } });
+    const a = run(text, restricted) as ReturnType<typeof hardenText>;
+    const b = run(text, composeAll) as ReturnType<typeof hardenText>;
+    expect(a.output).toBe(b.output);
+    expect(a.edits).toEqual(b.edits);
+    expect(a.findings).toEqual(b.findings);
+    expect(a.generated).toEqual(b.generated);
+  });
+
+  test('a transform that declares it ignores a value and then edits such a document stops the run instead of writing', () => {
+    const liar: ChainLink = {
+      id: 'liar',
+      options: {},
+      transform: defineTransform({
+        id: 'liar', summary: '', reason: '', docs: '', scope: 'stream', options: {}, messages: {},
+        reads: [{ group: 'apiextensions.k8s.io', kinds: ['CustomResourceDefinition'], ignores: ['/spec/versions'] }],
+        run(target, ctx) {
+          for (const r of target.resources) if (r.ref.kind === 'CustomResourceDefinition') ctx.on(r).set('/metadata/labels', { touched: 'yes' }, 'test');
+        },
+      }),
+    };
+    const crd = `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.example.com\nspec:\n  group: example.com\n  versions:\n  - name: v1\n    served: true\n`;
+    expect(() => hardenText('in.yaml', crd, { ...restricted, chain: [liar] })).toThrow(/liar edited in\.yaml document 0, which was read without \/spec\/versions/);
+  });
+
   test('kinds some link reads, Lists of them, and documents with kharden.dev/ annotations are composed', () => {
     const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n';
     const list = 'apiVersion: v1\nkind: ConfigMapList\nitems: []\n';

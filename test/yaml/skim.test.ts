@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
-import { skimDocument, splitRegions } from '../../src/yaml/skim.js';
+import { childValueRange, skimDocument, splitRegions } from '../../src/yaml/skim.js';
 import { findKeyProblem, PARSE_OPTIONS } from '../../src/yaml/stream.js';
 
 const CORPUS = path.resolve(__dirname, '../../../shared/corpus');
@@ -73,7 +73,7 @@ describe('skimDocument', () => {
     // indentation changed, a line duplicated.
     let seed = 15;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const inserts = [' ', '  ', ':', ': ', '- ', '"', "'", '#', ' #', '\t', '{', '}', '[', ']', ',', '&a ', '*a', '!', '|', '>', '\n', '\n  ', '? ', '%', '@', '`', '\\', '\\x', 'yes: 1\n', '---\n', '...\n'];
+    const inserts = [' ', '  ', ':', ': ', '- ', '-', '--', '"', "'", '#', ' #', '\t', '{', '}', '[', ']', ',', '&a ', '*a', '!', '|', '>', '\n', '\n  ', '? ', '%', '@', '`', '\\', '\\x', 'yes: 1\n', '---\n', '...\n'];
     const seeds = regions.filter((r) => r.text.length < 3000 && skimDocument(r.text, 0, r.text.length)).slice(0, 400);
     expect(seeds.length).toBeGreaterThan(100);
     let accepted = 0;
@@ -108,6 +108,7 @@ describe('skimDocument', () => {
     ['block scalars', 'apiVersion: v1\nkind: A\na: |\n  x\n\n   y\nb: >-\n  folded\nc: |+\n  kept\n\n'],
     ['multi-line plain and quoted scalars', "apiVersion: v1\nkind: A\nd: a long\n  text that goes on\ne: 'it''s\n  long'\nf: \"esc \\u00e9\n  more\"\n"],
     ['flow collections', 'apiVersion: v1\nkind: A\nf: {a: 1, b: [x, "y", \'z\']}\ng: []\nh: {}\n'],
+    ['a plain continuation line that starts with a dash word', 'apiVersion: v1\nkind: A\nd: perform a `kubectl apply\n  --dry-run` without syncing\ne: -1\n'],
     ['quoted root values and CRLF', 'apiVersion: "v1"\r\nkind: \'A\'\r\nx: y\r\n'],
   ];
   test.each(valid)('accepts %s', (_, text) => {
@@ -134,6 +135,7 @@ describe('skimDocument', () => {
     ['a directive', '%YAML 1.1\napiVersion: v1\nkind: A\n'],
     ['a document end', 'apiVersion: v1\nkind: A\n...\nb: 1\n'],
     ['a flow document', '{"apiVersion": "v1", "kind": "A"}\n'],
+    ['a plain continuation line that starts with a dash and a space', 'apiVersion: v1\nkind: A\nd: a list\n  - of words\n'],
   ];
   test.each(unsure)('is unsure about %s', (_, text) => {
     expect(skimDocument(text, 0, text.length)).toBeUndefined();
@@ -150,5 +152,57 @@ describe('splitRegions', () => {
   test('a leading marker', () => {
     const text = '---\na: 1\n';
     expect(splitRegions(text).map((x) => text.slice(x.start, x.end))).toEqual(['', 'a: 1\n']);
+  });
+});
+
+describe('childValueRange', () => {
+  /** The text with /root/child blanked as the stream reader does it, read by the library. */
+  function blanked(text: string, root: string, child: string): unknown {
+    const range = childValueRange(text, 0, text.length, root, child);
+    if (!range) return undefined;
+    const [from, to] = range;
+    expect(to - from).toBeGreaterThanOrEqual(5);
+    const out = text.slice(0, from) + ' ~ #' + ' '.repeat(to - from - 5) + '\n' + text.slice(to);
+    expect(out.length).toBe(text.length);
+    const docs = parseAllDocuments(out, PARSE_OPTIONS) as Document.Parsed[];
+    expect(docs.map((d) => d.errors.map((e) => e.message))).toEqual([[]]);
+    return docs[0].toJS();
+  }
+  function expected(text: string, root: string, child: string): unknown {
+    const v = (parseAllDocuments(text, PARSE_OPTIONS) as Document.Parsed[])[0].toJS();
+    v[root][child] = null;
+    return v;
+  }
+  const CRD = (versions: string, after = '  scope: Cluster\n') =>
+    `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: a.b\nspec:\n  group: b\n  versions:${versions}${after}status: {}\n`;
+  const cases: [string, string][] = [
+    ['a sequence indented under the key', CRD('\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n')],
+    ['a sequence flush with the key', CRD('\n  - name: v1\n    served: true\n  - name: v2\n    served: false\n')],
+    ['a block scalar and comments inside, a comment at column 0', CRD('\n  - name: v1\n    description: |\n      text\n\n      more\n# a comment at column 0\n    served: true # why\n')],
+    ['a flow sequence on the key line', CRD(' [{name: v1}, {name: v2}]\n')],
+    ['the last key of the document', CRD('\n  - name: v1\n    served: true\n', '')],
+    ['CRLF line ends', CRD('\r\n  - name: v1\r\n    served: true\r\n').replace(/\n/g, '\r\n').replace(/\r\r/g, '\r')],
+  ];
+  test.each(cases)('%s: blanked, the library reads null in its place and everything else as before', (_, text) => {
+    expect(blanked(text, 'spec', 'versions')).toEqual(expected(text, 'spec', 'versions'));
+  });
+  test('a key that is not there, or only deeper, or under another root key, gives no range', () => {
+    expect(childValueRange(CRD(' []\n'), 0, CRD(' []\n').length, 'spec', 'validation')).toBeUndefined();
+    const deeper = 'spec:\n  names:\n    versions:\n    - a\n  group: b\n';
+    expect(childValueRange(deeper, 0, deeper.length, 'spec', 'versions')).toBeUndefined();
+    const other = 'status:\n  versions:\n  - a\nspec:\n  group: b\n';
+    expect(childValueRange(other, 0, other.length, 'spec', 'versions')).toBeUndefined();
+  });
+  test.skipIf(regions.length === 0)('every CRD of the corpus the line scan accepts: blanking its schemas changes nothing else', () => {
+    let checked = 0;
+    for (const { file, text: doc } of regions) {
+      if (!/^kind: CustomResourceDefinition\r?$/m.test(doc) || !skimDocument(doc, 0, doc.length)) continue;
+      for (const child of ['versions', 'validation']) {
+        if (!childValueRange(doc, 0, doc.length, 'spec', child)) continue;
+        expect(blanked(doc, 'spec', child), `${file} ${child}`).toEqual(expected(doc, 'spec', child));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 });
