@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { assertBuilt, BIN, ROOT } from './spawn.js';
+import { execPluginProfile } from '../helpers/exec-profile.js';
 
 const run = promisify(execFile);
-const PLUGIN = path.join(ROOT, 'test/integrations/exec-plugins/add-label.mjs');
 const WEB = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -32,18 +32,7 @@ beforeAll(() => {
   assertBuilt();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'kharden-bundle-'));
   fs.writeFileSync(path.join(work, 'web.yaml'), WEB);
-  fs.writeFileSync(
-    path.join(work, 'profile.yaml'),
-    `apiVersion: kharden.dev/v1alpha1
-kind: Profile
-extends: restricted
-transforms:
-  - id: team-label
-    exec:
-      command: ${PLUGIN}
-      env: {LABEL_KEY: team, LABEL_VALUE: web}
-`,
-  );
+  fs.writeFileSync(path.join(work, 'profile.yaml'), execPluginProfile('add-label.mjs'));
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 

@@ -7,12 +7,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import YAML from 'yaml';
 import { assertBuilt, kharden } from '../cli/spawn.js';
+import { EXEC_PLUGINS, execPluginProfile } from '../helpers/exec-profile.js';
 
-const PLUGINS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'exec-plugins');
+const PLUGINS = EXEC_PLUGINS;
 const WEB = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -36,18 +36,7 @@ function setup(plugin: string, more = ''): void {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'kharden-exec-'));
   fs.mkdirSync(path.join(work, 'in'));
   fs.writeFileSync(path.join(work, 'in/web.yaml'), WEB);
-  fs.writeFileSync(
-    path.join(work, 'profile.yaml'),
-    `apiVersion: kharden.dev/v1alpha1
-kind: Profile
-extends: restricted
-transforms:
-  - id: team-label
-    exec:
-      command: ${path.join(PLUGINS, plugin)}
-      env: {LABEL_KEY: team, LABEL_VALUE: web}
-${more}`,
-  );
+  fs.writeFileSync(path.join(work, 'profile.yaml'), execPluginProfile(plugin, more));
 }
 
 describe('exec plugins in the chain', () => {
