@@ -17,7 +17,7 @@ import { cloneJson, deepEqual, describeType, isPlainObject } from '../lib/json.j
 import { InputError, InputErrors, TransformError, UsageError } from '../lib/errors.js';
 import type { SourcePosition } from '../lib/errors.js';
 import type { Edit, Finding, FindingInput, KindRead, MessageSpec, PodFacts, ResourceRef, Scope, StreamResource, Target, Transform } from './types.js';
-import { applyPatchOperation, PatchError } from './patch.js';
+import { applyPatchOperation, PatchError, shallowCopy } from './patch.js';
 import { InvalidShapeError } from './ensure.js';
 import { TargetEdits } from './context.js';
 import { containersOf, findShapeProblem, podTemplatesOf, resourcesOf } from './resources.js';
@@ -240,6 +240,8 @@ interface DocState {
    * that edits the document after its first write), instead of by a parse of its own.
    */
   verifyAs?: JsonObject;
+  /** The objects of `working` that are its own (copied on write), not shared with `original` or `base`. */
+  owned?: WeakSet<object>;
   /** Composed without these values (SourceDocument.pruned): it must not be edited. */
   pruned?: readonly Prune[];
   /** Where the first write changed the text (offsets in the input slice), to map written offsets back to input lines. */
@@ -450,6 +452,8 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): Fi
     }
     doc.dirty = false;
     doc.written = true;
+    // What the first write wrote is now `base` material: the next edit copies again.
+    doc.owned = undefined;
   }
   const fileFinding = (f: FindingInput): ReportedFinding => ({ transform: 'kharden', file: fs.file, document: 0, line: 1, code: f.code, severity: f.severity ?? ENGINE_MESSAGES[f.code].severity, message: f.message });
   if (input.passThrough) fs.findings.push(fileFinding(input.passThrough));
@@ -654,15 +658,17 @@ function runTransform(link: ChainLink, target: Exclude<Target, { scope: 'stream'
 
 /** Applies one edit (absolute path in the document) to the working value; records it when it changed something. */
 function applyEdit(doc: DocState, transform: string, info: ResourceInfo, edit: Edit, positionOf: (path: string) => SourcePosition): boolean {
-  if (doc.working === doc.original || (doc.written && doc.base === undefined)) {
+  if (!doc.owned) {
     // Copy on write: the input value stays as read (the report's "before"), and a document
-    // written once keeps the value its text reads as, to write the rest as a diff from it.
-    if (doc.written) doc.base = doc.working;
-    doc.working = cloneJson(doc.working!);
+    // written once keeps the value its text reads as, to write the rest as a diff from it. Only
+    // what an edit changes is copied (the path to it); the rest is shared with that value.
+    if (doc.written && doc.base === undefined) doc.base = doc.working;
+    doc.working = shallowCopy(doc.working!);
+    doc.owned = new WeakSet([doc.working]);
   }
   let outcome;
   try {
-    outcome = applyPatchOperation(doc.working!, { op: edit.op, path: edit.path, value: edit.value });
+    outcome = applyPatchOperation(doc.working!, { op: edit.op, path: edit.path, value: edit.value }, doc.owned);
   } catch (e) {
     if (e instanceof PatchError) throw new TransformError(transform, positionOf(edit.path), e);
     throw e;

@@ -14,19 +14,38 @@ export interface PatchOutcome {
   changed: boolean;
 }
 
+/** A copy of one object or array whose members are the same values (objects shared, not copied). */
+export function shallowCopy<T extends object>(value: T): T {
+  // Spread defines an own `__proto__` key as data, as JSON.parse does; it never sets the prototype.
+  return (Array.isArray(value) ? value.slice() : { ...value }) as T;
+}
+
 /**
  * Applies one RFC 6902 operation in place to plain data. An `add` or `replace` whose value is
  * already there is a no-op (that is what makes re-running kharden change nothing).
+ *
+ * With `owned` (the root must be in it), it copies on write: every object or array on the path
+ * that is not in `owned` is replaced by a shallow copy first (then owned), so a value that shares
+ * its untouched parts with the one it was made from (the input as read, the text as first
+ * written) never changes the other.
  */
-export function applyPatchOperation(root: Json, edit: Pick<Edit, 'op' | 'path' | 'value'>): PatchOutcome {
+export function applyPatchOperation(root: Json, edit: Pick<Edit, 'op' | 'path' | 'value'>, owned?: WeakSet<object>): PatchOutcome {
   const segments = parsePointer(edit.path);
   if (segments.length === 0) throw new PatchError(`cannot ${edit.op} the document root`);
+  if (owned && !(root !== null && typeof root === 'object' && owned.has(root))) throw new Error('applyPatchOperation: the root of a copy-on-write edit must be owned');
   let parent: unknown = root;
   for (const seg of segments.slice(0, -1)) {
-    if (Array.isArray(parent)) parent = parent[indexOf(parent, seg, false, edit.path)];
-    else if (parent !== null && typeof parent === 'object' && Object.prototype.hasOwnProperty.call(parent, seg))
-      parent = (parent as Record<string, unknown>)[seg];
+    let key: string | number;
+    if (Array.isArray(parent)) key = indexOf(parent, seg, false, edit.path);
+    else if (parent !== null && typeof parent === 'object' && Object.prototype.hasOwnProperty.call(parent, seg)) key = seg;
     else throw new PatchError(`path ${edit.path}: "${seg}" does not exist`);
+    let child = (parent as Record<string | number, unknown>)[key];
+    if (owned && child !== null && typeof child === 'object' && !owned.has(child)) {
+      child = shallowCopy(child);
+      owned.add(child as object);
+      (parent as Record<string | number, unknown>)[key] = child;
+    }
+    parent = child;
   }
   const last = segments[segments.length - 1];
   if (Array.isArray(parent)) {
