@@ -263,8 +263,8 @@ interface FileState {
   eol: '\n' | '\r\n';
   docs: DocState[];
   findings: ReportedFinding[];
-  /** Offsets where the input's lines start (built on first use). */
-  lineStarts?: number[];
+  /** Line and column of an offset in the input (the stream reader's line index, built once). */
+  lineCol: (offset: number) => { line: number; col: number };
 }
 
 interface RunState {
@@ -411,7 +411,7 @@ function* runSteps(inputs: RunInput[], options: HardenOptions): Generator<Promis
 
 function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): FileState {
   const stream = readStream(input.text, input.file, input.passThrough ? undefined : state.skip);
-  const fs: FileState = { file: input.file, input: input.text, eol: stream.eol, docs: [], findings: [] };
+  const fs: FileState = { file: input.file, input: input.text, eol: stream.eol, docs: [], findings: [], lineCol: stream.lineCol };
   let content = false;
   // One document at a time: its syntax tree is garbage once its slice is written.
   for (const sd of stream.documents()) {
@@ -444,7 +444,7 @@ function readAndHarden(state: RunState, input: RunInput, links: ChainLink[]): Fi
     resolveLines(doc, lineOf);
     if (!deepEqual(doc.original, doc.working)) {
       refusePruned(doc);
-      const written = writeDocument(fs.file, doc.index, input.text, sd.doc, sd.value, doc.working, stream.eol, sd.start, sd.end, lineOf, false);
+      const written = writeDocument(fs.file, doc.index, input.text, sd.doc, sd.value, doc.working, stream.eol, sd.start, sd.end, lineOf);
       doc.text = written.text;
       doc.findings.push(...written.notes);
       doc.verifyAs = doc.working;
@@ -942,28 +942,10 @@ function inputDocOf(doc: DocState): Document.Parsed {
   return doc.inputDoc;
 }
 
-/** Line and column of an offset in a file's input: a binary search over its line starts (scanning from the start each time was quadratic on large streams). */
-function inputLineCol(file: FileState, offset: number): { line: number; col: number } {
-  if (!file.lineStarts) {
-    const starts = [0];
-    const text = file.input;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-    file.lineStarts = starts;
-  }
-  const starts = file.lineStarts;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, col: offset - starts[lo] + 1 };
-}
 
 function inputPosition(doc: DocState, path: string, locate: typeof offsetOf = offsetOf): SourcePosition {
   const offset = doc.inputStart + locate(inputDocOf(doc), path);
-  return { file: doc.file.file, document: doc.index, ...inputLineCol(doc.file, offset) };
+  return { file: doc.file.file, document: doc.index, ...doc.file.lineCol(offset) };
 }
 
 /**
@@ -981,7 +963,7 @@ function lineThroughWrite(doc: DocState, written: Document.Parsed, path: string)
     delta += s.length - (s.end - s.start);
   }
   offset -= delta;
-  return inputLineCol(doc.file, doc.inputStart + offset).line;
+  return doc.file.lineCol(doc.inputStart + offset).line;
 }
 
 /** The input line a report names for `path`: its key's (see keyOffsetOf). */
@@ -995,8 +977,8 @@ function resolveLines(doc: DocState, lineOf: (path: string) => number | undefine
 }
 
 /**
- * Writes the net change of one document into its text and reads it back: the written text must
- * read as exactly the edited value, or nothing is written (exit 3).
+ * Writes the net change of one document into its text, as splices. The caller reads the text back
+ * (readBack) before anything is written: at once for a rewrite, at the end of the run for a first write.
  */
 function writeDocument(
   file: string,
@@ -1009,8 +991,7 @@ function writeDocument(
   start: number,
   end: number,
   lineOf: (path: string) => number,
-  verify = true,
-): { text: string; readBack?: Document.Parsed; notes: ReportedFinding[]; splices: Splice[] } {
+): { text: string; notes: ReportedFinding[]; splices: Splice[] } {
   const style = detectStyle(src, sourceDoc, eol);
   let splices;
   const notes: ReportedFinding[] = [];
@@ -1023,7 +1004,7 @@ function writeDocument(
     throw e;
   }
   const next = applySplices(src.slice(start, end), splices, start, `${file} document ${index}`);
-  return { text: next, ...(verify ? { readBack: readBack(file, index, next, after) } : {}), notes, splices };
+  return { text: next, notes, splices };
 }
 
 /** A transform that declares it ignores a value (KindRead.ignores) edited a document composed without it: a bug, never a write. */
@@ -1078,11 +1059,12 @@ function finish(state: RunState): RunResult {
       }
       if (rewrite) {
         refusePruned(doc);
-  // Edited after its first write: write the rest into the written text (read back at once).
+        // Edited after its first write: write the rest into the written text, and read it back.
         const written = writeDocument(fs.file, doc.index, doc.text, current!, doc.base, doc.working!, fs.eol, 0, doc.text.length, (p) => inputLine(doc, p));
+        const check = readBack(fs.file, doc.index, written.text, doc.working!);
         doc.text = written.text;
         findings.push(...written.notes);
-        for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, keyOffsetOf(written.readBack!, e.path)));
+        for (const e of doc.edits) doc.outputLines.set(e, lineIn(written.text, keyOffsetOf(check, e.path)));
       }
       for (const e of doc.edits) {
         const l = doc.outputLines.get(e);

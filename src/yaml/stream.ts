@@ -234,8 +234,9 @@ function blankSkipped(text: string, skip: SkipDocument): { parseText: string; sk
   for (const r of splitRegions(text)) {
     if (!r.bareMarker || r.end - r.start < 16) continue;
     const skimmed = skimDocument(text, r.start, r.end);
-    const decision = skimmed ? skip(skimmed, text, r.start, r.end) : false;
-    if (!skimmed || decision === false) continue;
+    if (!skimmed) continue;
+    const decision = skip(skimmed, text, r.start, r.end);
+    if (decision === false) continue;
     if (decision === true) {
       // `~ #` and a comment as long as the rest, on one line: the same length (a line break each
       // would cost the parser a token per line of a large CRD).
